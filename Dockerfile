@@ -1,0 +1,66 @@
+# Uses no BuildKit-only syntax (no RUN --mount, no heredocs), so any builder works.
+#
+# One image for every genq process; only the command differs:
+#   API      npm run start:api      (the default CMD; listens on $PORT, 3000)
+#   worker   npm run start:worker
+#   migrate  npm run db:migrate     (one-off: creates the database, applies prisma/migrations)
+# TypeScript runs through tsx at run time: there is no build step.
+
+ARG NODE_VERSION=20
+FROM node:${NODE_VERSION}-bookworm-slim AS base
+# tini is PID 1: it forwards SIGTERM/SIGINT to the command once and reaps zombies.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && rm -rf /var/lib/apt/lists/*
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false \
+    NPM_CONFIG_AUDIT=false
+WORKDIR /app
+
+# ---- deps: production node_modules and the generated Prisma client ----------------
+FROM base AS deps
+# npm workspaces: every workspace's package.json must be in place before `npm ci`.
+# Copying only the manifests keeps this layer cached until a dependency changes.
+# A new workspace under apps/ or packages/ needs its line here.
+COPY package.json package-lock.json .npmrc ./
+COPY apps/api/package.json apps/api/
+COPY apps/worker/package.json apps/worker/
+COPY packages/core/package.json packages/core/
+COPY packages/db/package.json packages/db/
+COPY packages/generators/package.json packages/generators/
+COPY packages/queue/package.json packages/queue/
+COPY packages/test-utils/package.json packages/test-utils/
+# tsx and prisma are runtime dependencies, so --omit=dev keeps everything the processes
+# need. --ignore-scripts skips the root postinstall (it needs prisma/ and scripts/, which
+# are not copied yet) and dependency install scripts: genq needs none of them (no native
+# Prisma engine: the client is Rust-free and migrations use the WebAssembly engine).
+RUN npm ci --omit=dev --ignore-scripts
+# What the root postinstall does: generate the Prisma client into packages/db/src/generated.
+COPY prisma.config.ts ./
+COPY prisma/schema.prisma prisma/
+COPY scripts/prisma-generate.ts scripts/
+RUN npm run db:generate
+
+# ---- runtime -------------------------------------------------------------------------
+FROM base AS runtime
+ENV NODE_ENV=production \
+    PORT=3000 \
+    HOST=0.0.0.0 \
+    GENQ_ARTIFACTS_DIR=/data/artifacts
+# Dependencies first (rarely change), then the source. .dockerignore keeps the host's
+# node_modules and generated client out of the build context, so they are not overwritten.
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=deps /app/packages/db/src/generated ./packages/db/src/generated
+COPY . .
+# The code stays root-owned (read-only for the app); only the artifacts directory is
+# writable. A fresh named Docker volume mounted there inherits this ownership.
+RUN mkdir -p /data/artifacts && chown node:node /data/artifacts
+USER node
+EXPOSE 3000
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["/usr/bin/tini", "--"]
+# Liveness of the API (no curl in the slim image). Worker and migrate containers have no
+# HTTP port: disable it for them (docker-compose.yml does).
+HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["npm", "run", "start:api"]

@@ -1,0 +1,1 @@
+export { startApiServer, type ApiServer, type ApiServerDeps } from './server.ts';

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { JOB_STATUSES, PRIORITY_NAMES } from '@genq/core';
+
+export const createJobRequestSchema = z
+  .object({
+    generator: z
+      .string()
+      .min(1)
+      .max(64)
+      .describe('Name of a generator from GET /api/v1/generators'),
+    input: z.record(z.string(), z.unknown()).default({}).describe("The generator's input"),
+    priority: z.enum(PRIORITY_NAMES).optional().describe('HIGH, NORMAL or LOW; defaults to NORMAL'),
+    target: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^[A-Za-z0-9._\-/:]+$/)
+      .optional()
+      .describe('Jobs naming the same target never run at the same time'),
+  })
+  .strict();
+
+export type CreateJobRequest = z.infer<typeof createJobRequestSchema>;
+
+export const listJobsQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.uuid().optional().describe('next_cursor of the previous page'),
+    status: z.enum(JOB_STATUSES).optional(),
+  })
+  .strict();
+
+export const jobIdParamsSchema = z.object({ id: z.string() }).strict();

@@ -1,0 +1,170 @@
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import { v7 as uuidv7 } from 'uuid';
+import {
+  ConflictError,
+  isTerminal,
+  NotFoundError,
+  PRIORITIES,
+  ResultNotReadyError,
+  ServiceUnavailableError,
+  type JobEvent,
+  type JobStatus,
+} from '@genq/core';
+import { jobEventFromRecord, type JobRecord, type JobsRepository } from '@genq/db';
+import type { GeneratorRegistry } from '@genq/generators';
+import {
+  createJobEventPublisher,
+  publishControl,
+  readJobState,
+  type JobQueue,
+  type RedisKeys,
+} from '@genq/queue';
+import type { CreateJobRequest } from './job-schemas.ts';
+import { toJobView, type JobView } from './job-view.ts';
+
+export interface JobServiceDeps {
+  jobs: JobsRepository;
+  queue: JobQueue;
+  registry: GeneratorRegistry;
+  redis: Redis;
+  keys: RedisKeys;
+  artifactsDir: string;
+  maxAttempts: number;
+}
+
+/** Job use cases, free of HTTP: routes translate requests into these calls. */
+export function createJobService(deps: JobServiceDeps) {
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+  const publisher = createJobEventPublisher(deps.redis, deps.keys);
+
+  async function load(id: string): Promise<JobRecord> {
+    const job = UUID.test(id) ? await deps.jobs.findById(id) : null;
+    if (!job) throw new NotFoundError('job', id);
+    return job;
+  }
+
+  function requireQueue(): void {
+    if (deps.redis.status !== 'ready') {
+      throw new ServiceUnavailableError('the job queue is unavailable (Redis is not reachable)');
+    }
+  }
+
+  return {
+    /** Writes the row, then enqueues; if enqueueing fails the row is removed and 503 follows. */
+    async submit(request: CreateJobRequest): Promise<JobView> {
+      // Validated here so bad input is a 400; stored as sent, since the worker parses it again.
+      deps.registry.parseInput(request.generator, request.input);
+      requireQueue();
+      const job = await deps.jobs.create({
+        id: uuidv7(),
+        clientId: null,
+        batchId: null,
+        generator: request.generator,
+        input: request.input,
+        priority: PRIORITIES[request.priority ?? 'NORMAL'],
+        maxAttempts: deps.maxAttempts,
+        idempotencyKey: null,
+        target: request.target ?? null,
+      });
+      try {
+        await deps.queue.enqueue([
+          { id: job.id, generator: job.generator, priority: job.priority },
+        ]);
+      } catch (error) {
+        await deps.jobs.delete(job.id).catch(() => undefined);
+        throw error;
+      }
+      return toJobView(job);
+    },
+
+    async get(id: string): Promise<JobView> {
+      const job = await load(id);
+      const live = await readJobState(deps.redis, deps.keys, id).catch(() => null);
+      return toJobView(job, live);
+    },
+
+    async list(query: { limit: number; cursor?: string; status?: JobStatus }) {
+      const rows = await deps.jobs.list({
+        clientId: null,
+        before: query.cursor,
+        limit: query.limit,
+        status: query.status,
+      });
+      const last = rows.at(-1);
+      return {
+        jobs: rows.map((row) => toJobView(row)),
+        next_cursor: rows.length === query.limit && last ? last.id : null,
+      };
+    },
+
+    /**
+     * The state a WebSocket subscriber starts from: the row, overlaid with the live state
+     * in Redis (fresher progress, and the sequence number to continue from).
+     */
+    async snapshot(id: string): Promise<JobEvent | null> {
+      const [job, live] = await Promise.all([
+        UUID.test(id) ? deps.jobs.findById(id) : null,
+        readJobState(deps.redis, deps.keys, id).catch(() => null),
+      ]);
+      if (!job) return null;
+      const base = { ...jobEventFromRecord(job, 'snapshot'), seq: live?.seq ?? 0 };
+      if (!live || isTerminal(job.status)) return base;
+      return {
+        ...base,
+        status: live.status,
+        current_step: live.current_step,
+        progress: live.progress,
+        message: live.message,
+        attempts: live.attempts,
+        error: live.error,
+      };
+    },
+
+    /**
+     * Cancels a job. PostgreSQL arbitrates races with workers: a queued or retrying job is
+     * cancelled in the row first (a worker that picks it up afterwards drops it), then removed
+     * from the queue; a running job gets a cancel request that the worker running it acts on.
+     */
+    async cancel(id: string): Promise<{ httpStatus: 200 | 202; job: JobView }> {
+      const job = await load(id);
+      if (isTerminal(job.status)) {
+        throw new ConflictError(`job ${id} is already ${job.status}`, [
+          { path: 'status', message: `is ${job.status}` },
+        ]);
+      }
+      requireQueue();
+      const cancelled = await deps.jobs.markCancelled(id, ['queued', 'retrying']);
+      if (cancelled) {
+        await deps.queue.remove(cancelled.generator, id).catch(() => false);
+        await publisher.publish(jobEventFromRecord(cancelled)).catch(() => undefined);
+        return { httpStatus: 200, job: toJobView(cancelled) };
+      }
+      const requested = await deps.jobs.requestCancel(id);
+      if (requested) {
+        await publishControl(deps.redis, deps.keys, { type: 'cancel', job_id: id });
+        return { httpStatus: 202, job: { ...toJobView(requested), status: 'cancelling' } };
+      }
+      // It finished between our reads: report what it became.
+      const now = await load(id);
+      throw new ConflictError(`job ${id} is already ${now.status}`, [
+        { path: 'status', message: `is ${now.status}` },
+      ]);
+    },
+
+    /** Absolute path of a completed job's ZIP. */
+    async resultFile(id: string): Promise<{ file: string; name: string }> {
+      const job = await load(id);
+      if (job.status !== 'completed' || !job.resultPath) {
+        throw new ResultNotReadyError(`job ${id} has no result (status: ${job.status})`);
+      }
+      return {
+        file: path.resolve(deps.artifactsDir, job.resultPath),
+        name: `genq-${job.generator}-${job.id}.zip`,
+      };
+    },
+  };
+}
+
+export type JobService = ReturnType<typeof createJobService>;

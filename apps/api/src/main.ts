@@ -1,0 +1,59 @@
+import { createRequire } from 'node:module';
+import { createLogger, logFormatFor } from '@genq/core';
+import { createDatabase } from '@genq/db';
+import { builtinGenerators, createGeneratorRegistry } from '@genq/generators';
+import { createBlockingRedis, createFastFailRedis, redisKeys } from '@genq/queue';
+import { loadApiConfig } from './config.ts';
+import { startApiServer } from './server.ts';
+
+const config = loadApiConfig();
+const logger = createLogger({
+  level: config.LOG_LEVEL,
+  format: logFormatFor(config),
+  service: 'genq-api',
+});
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+const db = createDatabase({ databaseUrl: config.DATABASE_URL });
+const redis = createFastFailRedis(config.REDIS_URL);
+const subscriber = createBlockingRedis(config.REDIS_URL);
+redis.on('error', (error) => logger.warn('redis error', { error: String(error) }));
+subscriber.on('error', (error) => logger.warn('redis subscriber error', { error: String(error) }));
+
+const api = await startApiServer(
+  {
+    db,
+    redis,
+    subscriber,
+    keys: redisKeys(config.GENQ_REDIS_PREFIX),
+    prefix: config.GENQ_REDIS_PREFIX,
+    registry: createGeneratorRegistry(builtinGenerators),
+    logger,
+    artifactsDir: config.GENQ_ARTIFACTS_DIR,
+    maxAttempts: config.GENQ_MAX_RETRIES + 1,
+    maxBodyBytes: config.GENQ_MAX_BODY_BYTES,
+    version,
+  },
+  config.PORT,
+  config.HOST,
+);
+logger.info(`genq API listening on ${api.url}`);
+
+let stopping = false;
+const shutdown = (signal: NodeJS.Signals): void => {
+  if (stopping) process.exit(130);
+  stopping = true;
+  logger.info(`${signal}: closing`);
+  api
+    .close()
+    .then(async () => {
+      await Promise.all([redis.quit(), subscriber.quit(), db.$disconnect()]);
+      process.exit(0);
+    })
+    .catch((error: unknown) => {
+      logger.error('shutdown failed', { error: String(error) });
+      process.exit(1);
+    });
+};
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);

@@ -1,0 +1,86 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import type { Logger } from '@genq/core';
+import { createJobsRepository, type Database } from '@genq/db';
+import type { GeneratorRegistry } from '@genq/generators';
+import { createJobQueue, subscribeJobEvents, type RedisKeys } from '@genq/queue';
+import { createApp } from './app.ts';
+import { createJobService } from './jobs/job-service.ts';
+import { createWebSocketGateway } from './ws/gateway.ts';
+
+export interface ApiServerDeps {
+  db: Database;
+  /** Fail-fast connection for requests. */
+  redis: Redis;
+  /** Dedicated to pub/sub. */
+  subscriber: Redis;
+  keys: RedisKeys;
+  prefix: string;
+  registry: GeneratorRegistry;
+  logger: Logger;
+  artifactsDir: string;
+  maxAttempts: number;
+  maxBodyBytes: number;
+  version: string;
+}
+
+/** Wires the API process: HTTP app, WebSocket gateway and the Redis event subscription. */
+export async function startApiServer(deps: ApiServerDeps, port: number, host = '127.0.0.1') {
+  const queue = createJobQueue({
+    connection: deps.redis,
+    prefix: deps.prefix,
+    generators: deps.registry.names(),
+  });
+  const jobs = createJobService({
+    jobs: createJobsRepository(deps.db),
+    queue,
+    registry: deps.registry,
+    redis: deps.redis,
+    keys: deps.keys,
+    artifactsDir: deps.artifactsDir,
+    maxAttempts: deps.maxAttempts,
+  });
+  const app = createApp({
+    jobs,
+    registry: deps.registry,
+    logger: deps.logger,
+    version: deps.version,
+    maxBodyBytes: deps.maxBodyBytes,
+  });
+  const gateway = createWebSocketGateway({
+    loadSnapshot: (id) => jobs.snapshot(id),
+    logger: deps.logger,
+  });
+  const events = await subscribeJobEvents(
+    deps.subscriber,
+    deps.keys,
+    (event, raw) => gateway.dispatch(event, raw),
+    deps.logger,
+  );
+
+  const server: Server = createServer(app);
+  server.on('upgrade', (request, socket, head) => {
+    if (!gateway.handleUpgrade(request, socket, head)) socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+
+  return {
+    server,
+    port: address.port,
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`,
+    async close(): Promise<void> {
+      await gateway.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await events.close();
+      await queue.close();
+    },
+  };
+}
+
+export type ApiServer = Awaited<ReturnType<typeof startApiServer>>;

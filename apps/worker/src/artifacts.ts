@@ -1,0 +1,88 @@
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
+import yazl from 'yazl';
+import { safeRelativePath, type OutputWriter } from '@genq/generators';
+
+export interface ZippedResult {
+  /** Relative to the artifacts directory. */
+  path: string;
+  size: bigint;
+  files: number;
+}
+
+/**
+ * Layout under GENQ_ARTIFACTS_DIR: `<jobId>/staging/` holds the files of the attempt in
+ * progress; `<jobId>/result.zip` appears (by rename, so atomically) when the job completes.
+ * Each attempt starts from an empty staging folder, so a re-run never adds files twice.
+ */
+export function createArtifactStore(rootDir: string) {
+  const jobDir = (jobId: string): string => path.join(rootDir, jobId);
+  const stagingDir = (jobId: string): string => path.join(jobDir(jobId), 'staging');
+
+  return {
+    async prepareAttempt(jobId: string): Promise<OutputWriter> {
+      const dir = stagingDir(jobId);
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true });
+      return createOutputWriter(dir);
+    },
+
+    /** Zips the staging folder into result.zip and removes the staging folder. */
+    async zipResult(jobId: string): Promise<ZippedResult> {
+      const dir = stagingDir(jobId);
+      const files = await listFiles(dir);
+      const zip = new yazl.ZipFile();
+      for (const file of files) zip.addFile(path.join(dir, file), file, { compressionLevel: 6 });
+      zip.end();
+      const relative = path.join(jobId, 'result.zip');
+      const target = path.join(rootDir, relative);
+      const temporary = `${target}.partial`;
+      // yazl deflates with node:zlib, whose work runs off the event loop.
+      await pipeline(zip.outputStream, createWriteStream(temporary));
+      await rename(temporary, target);
+      await rm(dir, { recursive: true, force: true });
+      const { size } = await stat(target);
+      return { path: relative, size: BigInt(size), files: files.length };
+    },
+
+    async removeJob(jobId: string): Promise<void> {
+      await rm(jobDir(jobId), { recursive: true, force: true });
+    },
+  };
+}
+
+export type ArtifactStore = ReturnType<typeof createArtifactStore>;
+
+function createOutputWriter(dir: string): OutputWriter {
+  const resolve = async (name: string): Promise<string> => {
+    const file = path.join(dir, safeRelativePath(name));
+    await mkdir(path.dirname(file), { recursive: true });
+    return file;
+  };
+  return {
+    createStream(name: string): Writable {
+      const file = path.join(dir, safeRelativePath(name));
+      // The API of createStream is synchronous; creating a folder is rare and quick.
+      mkdirSync(path.dirname(file), { recursive: true });
+      // 'wx': a name used twice is an error, never a silent overwrite.
+      return createWriteStream(file, { flags: 'wx' });
+    },
+    async writeFile(name, data) {
+      await writeFile(await resolve(name), data, { flag: 'wx' });
+    },
+  };
+}
+
+async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+  const entries = await readdir(path.join(dir, prefix), { withFileTypes: true });
+  const files: string[] = [];
+  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) files.push(...(await listFiles(dir, relative)));
+    else if (entry.isFile()) files.push(relative);
+  }
+  return files;
+}

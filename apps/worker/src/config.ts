@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { commonEnvSchema, parseEnv } from '@genq/core';
+
+const workerEnvSchema = commonEnvSchema.extend({
+  /** Jobs one worker process runs at once, per generator queue it serves. */
+  GENQ_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(2),
+  /** Comma-separated generators this process serves; empty means all of them. */
+  GENQ_WORKER_GENERATORS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  /** Retries after the first attempt; a job runs at most GENQ_MAX_RETRIES + 1 times. */
+  GENQ_MAX_RETRIES: z.coerce.number().int().min(0).max(20).default(3),
+  /** Base backoff: attempt n waits delay × 2^(n-1), with ±25% jitter. */
+  GENQ_RETRY_DELAY_MS: z.coerce.number().int().min(0).default(1000),
+  /** On SIGTERM, how long running jobs may take to finish before they are handed back. */
+  GENQ_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  /** How often progress is written to PostgreSQL (events are published more often). */
+  GENQ_PROGRESS_DB_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
+});
+
+export type WorkerConfig = z.infer<typeof workerEnvSchema>;
+
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  return parseEnv(workerEnvSchema, env);
+}

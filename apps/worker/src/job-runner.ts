@@ -1,0 +1,194 @@
+import { DelayedError, type Job } from 'bullmq';
+import {
+  JobCancelledError,
+  UnrecoverableGenerationError,
+  type JobEventInput,
+  type Logger,
+} from '@genq/core';
+import { jobEventFromRecord, type JobRecord, type JobsRepository } from '@genq/db';
+import type { GeneratorRegistry, GenerationSummary } from '@genq/generators';
+import type { JobEventPublisher, QueuedJobData } from '@genq/queue';
+import type { ArtifactStore } from './artifacts.ts';
+import { retryDelayMs } from './backoff.ts';
+import { createProgressReporter } from './progress-reporter.ts';
+
+/** Why a running job's AbortSignal fired when it was not a cancellation. */
+export class WorkerShutdownError extends Error {
+  constructor() {
+    super('the worker is shutting down');
+    this.name = 'WorkerShutdownError';
+  }
+}
+
+export interface JobRunnerDeps {
+  workerId: string;
+  jobs: JobsRepository;
+  registry: GeneratorRegistry;
+  artifacts: ArtifactStore;
+  publisher: JobEventPublisher;
+  logger: Logger;
+  retryDelayMs: number;
+  progressDbIntervalMs: number;
+}
+
+/**
+ * Runs one BullMQ delivery of a genq job: claims the row, runs the generator, zips the
+ * result and records the outcome. Retries are scheduled here (moveToDelayed), not by
+ * BullMQ, so the attempt count lives in PostgreSQL and survives a Redis loss.
+ */
+export function createJobRunner(deps: JobRunnerDeps) {
+  const running = new Map<string, AbortController>();
+
+  const publish = async (event: JobEventInput): Promise<void> => {
+    try {
+      await deps.publisher.publish(event);
+    } catch (error) {
+      deps.logger.warn('could not publish a job event', {
+        jobId: event.job_id,
+        error: String(error),
+      });
+    }
+  };
+
+  async function finish(row: JobRecord | null): Promise<void> {
+    if (row) await publish(jobEventFromRecord(row));
+  }
+
+  async function run(job: Job<QueuedJobData>, token?: string): Promise<void> {
+    const jobId = job.id;
+    if (!jobId) return;
+    const row = await deps.jobs.startAttempt(jobId, deps.workerId);
+    const log = deps.logger.child({ jobId, attempt: row?.attempts });
+    if (!row) {
+      log.info('skipped a delivery: the job is no longer runnable');
+      return;
+    }
+    if (row.attempts > row.maxAttempts) {
+      log.error('attempt budget exhausted by interrupted attempts');
+      await finish(
+        await deps.jobs.markFailed(
+          jobId,
+          'attempts_exhausted',
+          `the job was interrupted ${row.attempts - 1} times (worker crashes) and will not be retried`,
+        ),
+      );
+      return;
+    }
+    await publish(jobEventFromRecord(row));
+
+    const generator = deps.registry.get(row.generator);
+    const parsed = generator?.input.safeParse(row.input);
+    if (!generator || !parsed?.success) {
+      const reason = generator ? 'invalid input' : `unknown generator "${row.generator}"`;
+      log.error(`failed without retry: ${reason}`);
+      await finish(await deps.jobs.markFailed(jobId, 'invalid_input', reason));
+      return;
+    }
+
+    const controller = new AbortController();
+    running.set(jobId, controller);
+    const reporter = createProgressReporter({
+      jobId,
+      baseEvent: {
+        job_id: jobId,
+        batch_id: row.batchId,
+        client_id: row.clientId,
+        status: 'running',
+        attempts: row.attempts,
+        error: null,
+      },
+      publisher: deps.publisher,
+      jobs: deps.jobs,
+      logger: log,
+      dbIntervalMs: deps.progressDbIntervalMs,
+    });
+    const startedAt = Date.now();
+    try {
+      const output = await deps.artifacts.prepareAttempt(jobId);
+      log.info('attempt started', { generator: row.generator });
+      const summary: GenerationSummary | void = await generator.run(parsed.data, {
+        jobId,
+        attempt: row.attempts,
+        signal: controller.signal,
+        progress: reporter.report,
+        output,
+        logger: log,
+      });
+      controller.signal.throwIfAborted();
+      reporter.report('saving', 100, 'packing the result');
+      const result = await deps.artifacts.zipResult(jobId);
+      await reporter.flush();
+      const completed = await deps.jobs.markCompleted(jobId, {
+        ...result,
+        meta: summary?.metadata ?? null,
+      });
+      if (!completed) {
+        // Cancelled or settled elsewhere while we packed: the row wins, drop the files.
+        await deps.artifacts.removeJob(jobId);
+        return;
+      }
+      log.info('job completed', { ms: Date.now() - startedAt, bytes: Number(result.size) });
+      await finish(completed);
+    } catch (error) {
+      await reporter.flush();
+      const reason: unknown = controller.signal.aborted ? controller.signal.reason : undefined;
+      if (reason instanceof JobCancelledError) {
+        log.info('job cancelled while running');
+        await deps.artifacts.removeJob(jobId);
+        await finish(await deps.jobs.markCancelled(jobId, ['running']));
+        return;
+      }
+      if (reason instanceof WorkerShutdownError) {
+        log.warn('handing the job back: the worker is stopping');
+        await deps.jobs.requeue(jobId);
+        await job.moveToDelayed(Date.now(), token);
+        throw new DelayedError();
+      }
+      const message = errorMessage(error);
+      const retryable = !(error instanceof UnrecoverableGenerationError);
+      if (!retryable || row.attempts >= row.maxAttempts) {
+        log.error('job failed', { cause: message, retryable, attempts: row.attempts });
+        await finish(
+          await deps.jobs.markFailed(
+            jobId,
+            retryable ? 'attempts_exhausted' : 'generation_failed',
+            retryable ? `failed after ${row.attempts} attempts: ${message}` : message,
+          ),
+        );
+        return;
+      }
+      const nextAt = new Date(Date.now() + retryDelayMs(deps.retryDelayMs, row.attempts + 1));
+      log.warn('attempt failed, will retry', { cause: message, nextAttemptAt: nextAt });
+      const retrying = await deps.jobs.markRetrying(jobId, message, nextAt);
+      await finish(retrying);
+      if (!retrying) return;
+      await job.moveToDelayed(nextAt.getTime(), token);
+      throw new DelayedError();
+    } finally {
+      running.delete(jobId);
+    }
+  }
+
+  return {
+    run,
+    /** Fires the AbortSignal of a job this process runs; false when it does not run it. */
+    cancel(jobId: string): boolean {
+      const controller = running.get(jobId);
+      if (!controller) return false;
+      controller.abort(new JobCancelledError());
+      return true;
+    },
+    /** Stops every running job so it is handed back to the queue. */
+    abortAll(): void {
+      for (const controller of running.values()) controller.abort(new WorkerShutdownError());
+    },
+    runningIds: (): string[] => [...running.keys()],
+  };
+}
+
+export type JobRunner = ReturnType<typeof createJobRunner>;
+
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  return String(error);
+}

@@ -1,0 +1,67 @@
+import { createLogger, logFormatFor } from '@genq/core';
+import { createDatabase, createJobsRepository } from '@genq/db';
+import { builtinGenerators, createGeneratorRegistry } from '@genq/generators';
+import { createBlockingRedis, redisKeys } from '@genq/queue';
+import { createArtifactStore } from './artifacts.ts';
+import { loadWorkerConfig } from './config.ts';
+import { startWorkerProcess } from './worker-process.ts';
+
+const config = loadWorkerConfig();
+const logger = createLogger({
+  level: config.LOG_LEVEL,
+  format: logFormatFor(config),
+  service: 'genq-worker',
+});
+
+const registry = createGeneratorRegistry(builtinGenerators);
+const unknown = config.GENQ_WORKER_GENERATORS.filter((name) => !registry.get(name));
+if (unknown.length > 0) {
+  logger.error(`GENQ_WORKER_GENERATORS names unknown generators: ${unknown.join(', ')}`);
+  process.exit(1);
+}
+const generators =
+  config.GENQ_WORKER_GENERATORS.length > 0 ? config.GENQ_WORKER_GENERATORS : registry.names();
+
+const db = createDatabase({ databaseUrl: config.DATABASE_URL });
+const redis = createBlockingRedis(config.REDIS_URL);
+const subscriber = createBlockingRedis(config.REDIS_URL);
+
+const worker = await startWorkerProcess({
+  redis,
+  subscriber,
+  createBlockingConnection: () => createBlockingRedis(config.REDIS_URL),
+  keys: redisKeys(config.GENQ_REDIS_PREFIX),
+  prefix: config.GENQ_REDIS_PREFIX,
+  jobs: createJobsRepository(db),
+  registry,
+  artifacts: createArtifactStore(config.GENQ_ARTIFACTS_DIR),
+  logger,
+  generators,
+  concurrency: config.GENQ_WORKER_CONCURRENCY,
+  retryDelayMs: config.GENQ_RETRY_DELAY_MS,
+  progressDbIntervalMs: config.GENQ_PROGRESS_DB_INTERVAL_MS,
+});
+
+// First signal: stop taking jobs, let running ones finish within the deadline, exit 0.
+// Second signal: exit at once; jobs still running are recovered by BullMQ's stalled check.
+let stopping = false;
+const shutdown = (signal: NodeJS.Signals): void => {
+  if (stopping) {
+    logger.warn(`${signal} again: exiting now`);
+    process.exit(130);
+  }
+  stopping = true;
+  logger.info(`${signal}: finishing running jobs (up to ${config.GENQ_SHUTDOWN_TIMEOUT_MS} ms)`);
+  worker
+    .close(config.GENQ_SHUTDOWN_TIMEOUT_MS)
+    .then(async () => {
+      await Promise.all([redis.quit(), subscriber.quit(), db.$disconnect()]);
+      process.exit(0);
+    })
+    .catch((error: unknown) => {
+      logger.error('shutdown failed', { error: String(error) });
+      process.exit(1);
+    });
+};
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);

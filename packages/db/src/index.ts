@@ -1,0 +1,4 @@
+export * from './client.ts';
+export * from './jobs-repository.ts';
+export { migrateDatabase } from './migrate.ts';
+export * from './job-event.ts';

@@ -1,0 +1,47 @@
+import type { Writable } from 'node:stream';
+import type { z } from 'zod';
+import type { Logger, WorkingStage } from '@genq/core';
+
+/** Where a generator puts its files; they become the job's ZIP. */
+export interface OutputWriter {
+  /** A stream into a new result file. End it and wait for 'finish' (or use `pipeline`). */
+  createStream(name: string): Writable;
+  writeFile(name: string, data: string | Uint8Array): Promise<void>;
+}
+
+export interface GenerationContext {
+  jobId: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** Fires when the job is cancelled or the worker must stop; stop promptly when it does. */
+  signal: AbortSignal;
+  /** Reports progress; percent is 0–100 and never goes back. Cheap: call it as often as you like. */
+  progress(stage: WorkingStage, percent: number, message?: string): void;
+  output: OutputWriter;
+  logger: Logger;
+}
+
+/** What a generator may say about its result; stored with the job and written to the ZIP. */
+export interface GenerationSummary {
+  metadata?: Record<string, unknown>;
+}
+
+export interface Generator<I = unknown> {
+  name: string;
+  description: string;
+  /** Parses and validates the job's input; also published as JSON Schema. */
+  input: z.ZodType<I>;
+  /** Rough run time, for ETAs and batch estimates. */
+  estimateSeconds(input: I): number;
+  /** True when the generator wants a GPU on the worker that runs it. */
+  requiresGpu?: boolean;
+  run(input: I, ctx: GenerationContext): Promise<GenerationSummary | void>;
+}
+
+/** Erases the input type so generators of different inputs share one registry. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyGenerator = Generator<any>;
+
+export function defineGenerator<I>(generator: Generator<I>): Generator<I> {
+  return generator;
+}

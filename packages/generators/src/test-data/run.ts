@@ -1,0 +1,207 @@
+import { performance } from 'node:perf_hooks';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import type { GenerationContext, GenerationSummary } from '../generator.ts';
+import { casesTable, fieldCases, rawEncoder } from './cases.ts';
+import type { TestCase } from './cases.ts';
+import { compileTables, poolsNeeded } from './compile.ts';
+import type { CompiledTable } from './compile.ts';
+import { TEST_DATA_VERSION } from './limits.ts';
+import { loadFaker } from './locale.ts';
+import { randomSeed } from './prng.ts';
+import type { TestDataInput } from './schema/input.ts';
+import { TextSink } from './stream.ts';
+import { buildPools } from './value-pools.ts';
+import { outputFormat } from './writers/index.ts';
+import type { OutputFormat, TableShape } from './writers/types.ts';
+
+/** Generation time per chunk: long enough to amortise the await, short enough for a responsive loop. */
+const TARGET_CHUNK_MS = 10;
+const FIRST_CHUNK_ROWS = 500;
+const MIN_CHUNK_ROWS = 50;
+const MAX_CHUNK_ROWS = 20_000;
+
+const count = (n: number): string => n.toLocaleString('en-US');
+
+interface WrittenFile {
+  table: string;
+  file: string;
+  rows: number;
+}
+
+/** Reports 'generating' progress by rows written over all tables; the percent only grows. */
+class RowProgress {
+  private written = 0;
+
+  constructor(
+    private readonly ctx: GenerationContext,
+    private readonly total: number,
+    private readonly unit: string,
+  ) {}
+
+  add(rows: number): void {
+    this.written += rows;
+    const percent = this.total === 0 ? 100 : Math.floor((this.written / this.total) * 1000) / 10;
+    this.ctx.progress(
+      'generating',
+      percent,
+      `${count(this.written)} / ${count(this.total)} ${this.unit}`,
+    );
+  }
+}
+
+/**
+ * Streams one table into `<name>.<ext>`, in chunks sized to take ~10 ms each so the event
+ * loop stays free (lock renewals, progress, cancels), checking the abort signal per chunk.
+ * Rows are pure functions of their index, so chunk sizes never change the bytes.
+ */
+async function writeTable(
+  table: TableShape,
+  file: string,
+  format: OutputFormat,
+  ctx: GenerationContext,
+  onRows: (rows: number) => void,
+): Promise<void> {
+  const sink = new TextSink(ctx.output.createStream(file), ctx.signal);
+  try {
+    const writer = format.open(table);
+    await sink.write(writer.header());
+    let chunkRows = FIRST_CHUNK_ROWS;
+    for (let row = 0; row < table.rows;) {
+      ctx.signal.throwIfAborted();
+      const started = performance.now();
+      const end = Math.min(table.rows, row + chunkRows);
+      const text = writer.rows(row, end);
+      const elapsed = performance.now() - started;
+      onRows(end - row);
+      row = end;
+      await sink.write(text);
+      chunkRows = Math.round(
+        Math.min(
+          MAX_CHUNK_ROWS,
+          Math.max(MIN_CHUNK_ROWS, chunkRows * (TARGET_CHUNK_MS / Math.max(elapsed, 0.5))),
+        ),
+      );
+      await yieldToLoop();
+    }
+    ctx.signal.throwIfAborted();
+    await sink.write(writer.footer());
+    await sink.end();
+  } catch (error) {
+    sink.destroy();
+    throw error;
+  }
+}
+
+async function writeRows(
+  tables: CompiledTable[],
+  format: OutputFormat,
+  ctx: GenerationContext,
+): Promise<WrittenFile[]> {
+  const progress = new RowProgress(
+    ctx,
+    tables.reduce((sum, t) => sum + t.rows, 0),
+    'rows',
+  );
+  const files: WrittenFile[] = [];
+  for (const table of tables) {
+    const file = `${table.name}.${format.extension}`;
+    await writeTable(table, file, format, ctx, (rows) => progress.add(rows));
+    files.push({ table: table.name, file, rows: table.rows });
+  }
+  return files;
+}
+
+async function writeCases(
+  tables: CompiledTable[],
+  format: OutputFormat,
+  ctx: GenerationContext,
+): Promise<WrittenFile[]> {
+  const samplesOf = (table: CompiledTable, index: number): string[] => {
+    const value = table.values[index];
+    return value
+      ? Array.from({ length: Math.min(3, table.rows) }, (_, row) => value.token(row))
+      : [];
+  };
+  const specs = tables.map((t) => t.spec);
+  const progress = new RowProgress(
+    ctx,
+    tables.reduce((sum, t) => sum + t.spec.fields.length, 0),
+    'fields',
+  );
+  const files: WrittenFile[] = [];
+  for (const table of tables) {
+    const cases: TestCase[] = [];
+    for (const [index, field] of table.spec.fields.entries()) {
+      cases.push(
+        ...fieldCases({
+          field,
+          samples: samplesOf(table, index),
+          tables: specs,
+          sampleOf(refTable, refField) {
+            const target = tables.find((t) => t.name === refTable);
+            const refIndex = target?.spec.fields.findIndex((f) => f.name === refField) ?? -1;
+            return target && refIndex >= 0 ? samplesOf(target, refIndex) : [];
+          },
+        }),
+      );
+    }
+    const file = `${table.name}_cases.${format.extension}`;
+    const shape = casesTable(`${table.name}_cases`, cases, format.encoder);
+    await writeTable(shape, file, format, ctx, () => undefined);
+    progress.add(table.spec.fields.length);
+    files.push({ table: table.name, file, rows: cases.length });
+  }
+  return files;
+}
+
+export async function runTestData(
+  input: TestDataInput,
+  ctx: GenerationContext,
+): Promise<GenerationSummary> {
+  const seed = input.seed ?? randomSeed();
+  const started = performance.now();
+  ctx.progress('loading_model', 0, `loading the ${input.locale} locale`);
+  const faker = await loadFaker(input.locale);
+  const pools = await buildPools(poolsNeeded(input.tables), {
+    faker,
+    fallbackFaker: () => loadFaker('en'),
+    seed,
+    signal: ctx.signal,
+    onPool: (name, index, total) =>
+      ctx.progress('loading_model', 0, `building value pools (${index + 1}/${total}: ${name})`),
+  });
+  ctx.signal.throwIfAborted();
+
+  const format = outputFormat(input.format, input.sql);
+  // Cases need raw values (they are typed and encoded per case); rows are encoded per format.
+  const tables = compileTables(
+    input.tables,
+    seed,
+    input.mode === 'cases' ? rawEncoder : format.encoder,
+    pools,
+  );
+  const files =
+    input.mode === 'cases'
+      ? await writeCases(tables, format, ctx)
+      : await writeRows(tables, format, ctx);
+
+  ctx.progress('saving', 100, 'writing metadata.json');
+  const metadata = {
+    generator: 'test-data',
+    version: TEST_DATA_VERSION,
+    seed,
+    seed_source: input.seed === undefined ? 'random' : 'input',
+    locale: input.locale,
+    mode: input.mode,
+    format: input.format,
+    tables: files.map(({ table, file, rows }) => ({ name: table, file, rows })),
+    total_rows: files.reduce((sum, f) => sum + f.rows, 0),
+  };
+  await ctx.output.writeFile('metadata.json', `${JSON.stringify(metadata, null, 2)}\n`);
+  ctx.logger.info('test-data generated', {
+    seed,
+    rows: metadata.total_rows,
+    ms: Math.round(performance.now() - started),
+  });
+  return { metadata };
+}

@@ -1,0 +1,102 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { ServiceUnavailableError } from '@genq/core';
+import { queueNameFor } from './keys.ts';
+
+/** What travels in Redis with each job. The row in PostgreSQL holds everything else. */
+export interface QueuedJobData {
+  generator: string;
+}
+
+export interface EnqueueRequest {
+  id: string;
+  generator: string;
+  priority: number;
+  /** Delay before the first attempt (used when re-enqueueing a retrying job). */
+  delayMs?: number;
+}
+
+export interface JobQueueOptions {
+  connection: Redis;
+  prefix: string;
+  generators: string[];
+}
+
+export interface JobQueue {
+  enqueue(requests: EnqueueRequest[]): Promise<void>;
+  /** Removes a waiting/delayed job; false when it is active (locked by a worker) or absent. */
+  remove(generator: string, id: string): Promise<boolean>;
+  queueFor(generator: string): Queue<QueuedJobData>;
+  queues(): Queue<QueuedJobData>[];
+  close(): Promise<void>;
+}
+
+/**
+ * BullMQ runs each job once (`attempts: 1`): retries are genq's, counted in the job row and
+ * scheduled by the worker with `moveToDelayed`, so a retry survives a Redis loss and its
+ * `next_attempt_at` is known exactly.
+ */
+export function jobOptions(request: EnqueueRequest): JobsOptions {
+  return {
+    jobId: request.id,
+    priority: request.priority,
+    attempts: 1,
+    delay: request.delayMs,
+    // PostgreSQL keeps the history; Redis keeps only what is live.
+    removeOnComplete: true,
+    removeOnFail: true,
+  };
+}
+
+export function createJobQueue(options: JobQueueOptions): JobQueue {
+  const queues = new Map(
+    options.generators.map((generator) => [
+      generator,
+      new Queue<QueuedJobData>(queueNameFor(generator), {
+        connection: options.connection,
+        prefix: options.prefix,
+      }),
+    ]),
+  );
+
+  function queueFor(generator: string): Queue<QueuedJobData> {
+    const queue = queues.get(generator);
+    if (!queue) throw new Error(`no queue for generator ${generator}`);
+    return queue;
+  }
+
+  return {
+    async enqueue(requests) {
+      const byGenerator = new Map<string, EnqueueRequest[]>();
+      for (const request of requests) {
+        const list = byGenerator.get(request.generator) ?? [];
+        list.push(request);
+        byGenerator.set(request.generator, list);
+      }
+      try {
+        await Promise.all(
+          [...byGenerator].map(([generator, list]) =>
+            queueFor(generator).addBulk(
+              list.map((r) => ({
+                name: generator,
+                data: { generator },
+                opts: jobOptions(r),
+              })),
+            ),
+          ),
+        );
+      } catch (error) {
+        throw new ServiceUnavailableError('the job queue is unavailable', 5, { cause: error });
+      }
+    },
+    async remove(generator, id) {
+      const removed = await queueFor(generator).remove(id);
+      return removed === 1;
+    },
+    queueFor,
+    queues: () => [...queues.values()],
+    async close() {
+      await Promise.all([...queues.values()].map((q) => q.close()));
+    },
+  };
+}

@@ -1,0 +1,69 @@
+// `npm start`: everything a newcomer needs on one machine. Makes sure Redis and PostgreSQL
+// run, migrates the database, then starts one API and one worker process and prints the URL.
+// Ctrl-C stops both gracefully (a second Ctrl-C stops them at once).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const tsx = path.join(root, 'node_modules/.bin/tsx');
+const port = process.env.PORT ?? '3000';
+const env = { ...process.env, PORT: port };
+
+const services = spawnSync('bash', [path.join(root, 'scripts/ensure-services.sh')], {
+  stdio: 'inherit',
+});
+if (services.status !== 0) process.exit(services.status ?? 1);
+
+const migrate = spawnSync(tsx, [path.join(root, 'scripts/db-migrate.ts')], {
+  stdio: 'inherit',
+  env,
+});
+if (migrate.status !== 0) {
+  console.error('genq: database migration failed (see above)');
+  process.exit(migrate.status ?? 1);
+}
+
+const children: ChildProcess[] = [];
+const start = (name: string, entry: string): void => {
+  // Own process group: a terminal's Ctrl-C reaches only this script, which forwards it
+  // once (the processes treat a second signal as "exit now").
+  const child = spawn(tsx, [path.join(root, entry)], { stdio: 'inherit', env, detached: true });
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`genq: the ${name} process exited (${signal ?? code}); stopping`);
+      stop('SIGTERM');
+    }
+    if (children.every((c) => c.exitCode !== null || c.signalCode !== null))
+      process.exit(code ?? 0);
+  });
+  children.push(child);
+};
+
+let stopping = false;
+function stop(signal: NodeJS.Signals): void {
+  stopping = true;
+  for (const child of children) if (child.exitCode === null) child.kill(signal);
+}
+let signals = 0;
+const onSignal = (signal: NodeJS.Signals): void => {
+  signals += 1;
+  stop(signals > 1 ? 'SIGKILL' : signal);
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+process.on('exit', () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
+
+start('api', 'apps/api/src/main.ts');
+start('worker', 'apps/worker/src/main.ts');
+
+const url = `http://127.0.0.1:${port}`;
+for (let i = 0; i < 100; i += 1) {
+  try {
+    if ((await fetch(`${url}/health`)).ok) break;
+  } catch {
+    // not listening yet
+  }
+  await new Promise((resolve) => setTimeout(resolve, 200));
+}
+console.log(`\n  genq is running: ${url}\n  API docs: ${url}/api/v1/docs   Stop: Ctrl-C\n`);
