@@ -6,7 +6,7 @@ import { zodDetails } from './error-handler.ts';
 export function parseRequest<S extends z.ZodType>(
   schema: S,
   value: unknown,
-  where: 'body' | 'query' | 'params',
+  where: 'body' | 'query' | 'params' | 'headers',
 ): z.infer<S> {
   const parsed = schema.safeParse(value ?? {});
   if (parsed.success) return parsed.data;

@@ -1,6 +1,11 @@
 import { Router } from 'express';
 import { parseRequest } from '../http/parse.ts';
-import { createJobRequestSchema, jobIdParamsSchema, listJobsQuerySchema } from './job-schemas.ts';
+import {
+  createJobRequestSchema,
+  idempotencyHeadersSchema,
+  jobIdParamsSchema,
+  listJobsQuerySchema,
+} from './job-schemas.ts';
 import type { JobService } from './job-service.ts';
 
 export function createJobRoutes(jobs: JobService): Router {
@@ -8,8 +13,17 @@ export function createJobRoutes(jobs: JobService): Router {
 
   router.post('/jobs', async (req, res) => {
     const body = parseRequest(createJobRequestSchema, req.body, 'body');
-    const job = await jobs.submit(body);
-    res.status(202).location(job.links.self).json(job);
+    const { 'idempotency-key': idempotencyKey } = parseRequest(
+      idempotencyHeadersSchema,
+      { 'idempotency-key': req.get('idempotency-key') },
+      'headers',
+    );
+    const { job, replayed } = await jobs.submit(body, idempotencyKey);
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    res
+      .status(replayed ? 200 : 202)
+      .location(job.links.self)
+      .json(job);
   });
 
   router.get('/jobs', async (req, res) => {

@@ -31,3 +31,13 @@ export const listJobsQuerySchema = z
   .strict();
 
 export const jobIdParamsSchema = z.object({ id: z.string() }).strict();
+
+export const idempotencyHeadersSchema = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+    .optional()
+    .describe('A repeated POST with the same key returns the first job instead of a new one'),
+});

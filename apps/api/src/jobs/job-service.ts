@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import type { Redis } from 'ioredis';
 import { v7 as uuidv7 } from 'uuid';
 import {
@@ -39,6 +40,20 @@ export function createJobService(deps: JobServiceDeps) {
 
   const publisher = createJobEventPublisher(deps.redis, deps.keys);
 
+  /** The first job of an idempotency key, provided the repeated request is the same. */
+  function replay(existing: JobRecord, request: CreateJobRequest): JobView {
+    const same =
+      existing.generator === request.generator &&
+      isDeepStrictEqual(existing.input, request.input) &&
+      existing.priority === PRIORITIES[request.priority ?? 'NORMAL'];
+    if (!same) {
+      throw new ConflictError('this Idempotency-Key was used for a different request', [
+        { path: 'headers.idempotency-key', message: `already used by job ${existing.id}` },
+      ]);
+    }
+    return toJobView(existing);
+  }
+
   async function load(id: string): Promise<JobRecord> {
     const job = UUID.test(id) ? await deps.jobs.findById(id) : null;
     if (!job) throw new NotFoundError('job', id);
@@ -52,22 +67,43 @@ export function createJobService(deps: JobServiceDeps) {
   }
 
   return {
-    /** Writes the row, then enqueues; if enqueueing fails the row is removed and 503 follows. */
-    async submit(request: CreateJobRequest): Promise<JobView> {
+    /**
+     * Writes the row, then enqueues; if enqueueing fails the row is removed and 503 follows.
+     * With an idempotency key already used, returns the first job instead (`replayed`).
+     */
+    async submit(
+      request: CreateJobRequest,
+      idempotencyKey?: string,
+    ): Promise<{ job: JobView; replayed: boolean }> {
       // Validated here so bad input is a 400; stored as sent, since the worker parses it again.
       deps.registry.parseInput(request.generator, request.input);
+      if (idempotencyKey) {
+        const existing = await deps.jobs.findByIdempotencyKey(null, idempotencyKey);
+        if (existing) return { job: replay(existing, request), replayed: true };
+      }
       requireQueue();
-      const job = await deps.jobs.create({
-        id: uuidv7(),
-        clientId: null,
-        batchId: null,
-        generator: request.generator,
-        input: request.input,
-        priority: PRIORITIES[request.priority ?? 'NORMAL'],
-        maxAttempts: deps.maxAttempts,
-        idempotencyKey: null,
-        target: request.target ?? null,
-      });
+      let job: JobRecord;
+      try {
+        job = await deps.jobs.create({
+          id: uuidv7(),
+          clientId: null,
+          batchId: null,
+          generator: request.generator,
+          input: request.input,
+          priority: PRIORITIES[request.priority ?? 'NORMAL'],
+          maxAttempts: deps.maxAttempts,
+          idempotencyKey: idempotencyKey ?? null,
+          target: request.target ?? null,
+        });
+      } catch (error) {
+        // Two requests with one key raced: the loser replays the winner's job.
+        const winner =
+          idempotencyKey && isUniqueViolation(error)
+            ? await deps.jobs.findByIdempotencyKey(null, idempotencyKey)
+            : null;
+        if (winner) return { job: replay(winner, request), replayed: true };
+        throw error;
+      }
       try {
         await deps.queue.enqueue([
           { id: job.id, generator: job.generator, priority: job.priority },
@@ -76,7 +112,7 @@ export function createJobService(deps: JobServiceDeps) {
         await deps.jobs.delete(job.id).catch(() => undefined);
         throw error;
       }
-      return toJobView(job);
+      return { job: toJobView(job), replayed: false };
     },
 
     async get(id: string): Promise<JobView> {
@@ -168,3 +204,9 @@ export function createJobService(deps: JobServiceDeps) {
 }
 
 export type JobService = ReturnType<typeof createJobService>;
+
+function isUniqueViolation(error: unknown): boolean {
+  return (
+    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002'
+  );
+}

@@ -2,9 +2,15 @@ import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 
 /**
- * Writes text to an output stream honouring backpressure: after a write that fills the
- * buffer, waits for 'drain' (or the abort signal, or a stream error). Memory stays at about
- * one chunk whatever the row count.
+ * Lets the next chunk be generated while the previous one is still being written (a file
+ * stream's own 16 KB mark would make generation wait for every write), yet bounds memory.
+ */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Writes text to an output stream honouring backpressure: once more than a few MB wait in
+ * the stream's buffer, waits for 'drain' (or the abort signal, or a stream error). Memory
+ * stays at a few chunks whatever the row count.
  */
 export class TextSink {
   private failure: Error | undefined;
@@ -21,7 +27,8 @@ export class TextSink {
 
   async write(text: string): Promise<void> {
     if (this.failure) throw this.failure;
-    if (text === '' || this.stream.write(text)) return;
+    if (text === '' || this.stream.write(text) || this.stream.writableLength < MAX_BUFFERED_BYTES)
+      return;
     await this.drain();
   }
 
