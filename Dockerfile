@@ -1,10 +1,16 @@
 # Uses no BuildKit-only syntax (no RUN --mount, no heredocs), so any builder works.
 #
 # One image for every genq process; only the command differs:
-#   API      npm run start:api      (the default CMD; listens on $PORT, 3000)
-#   worker   npm run start:worker
-#   migrate  npm run db:migrate     (one-off: creates the database, applies prisma/migrations)
+#   API      node --import tsx apps/api/src/main.ts       (default CMD; = npm run start:api)
+#   worker   node --import tsx apps/worker/src/main.ts    (= npm run start:worker)
+#   migrate  npm run db:migrate                            (one-off; creates the DB, applies migrations)
 # TypeScript runs through tsx at run time: there is no build step.
+#
+# Long-running processes are started with node directly, not through `npm run`: npm runs a
+# script as `sh -c "tsx …"`, and Debian's sh (dash) neither execs the command nor forwards
+# signals. On `docker stop` npm passes SIGTERM to that shell, the shell dies, npm and tini
+# exit, and the kernel kills the still-running worker with SIGKILL: no graceful drain.
+# With `node --import tsx` the process tree is tini -> node, and node gets SIGTERM once.
 
 ARG NODE_VERSION=20
 FROM node:${NODE_VERSION}-bookworm-slim AS base
@@ -63,4 +69,4 @@ ENTRYPOINT ["/usr/bin/tini", "--"]
 # HTTP port: disable it for them (docker-compose.yml does).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["npm", "run", "start:api"]
+CMD ["node", "--import", "tsx", "apps/api/src/main.ts"]

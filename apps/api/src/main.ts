@@ -32,6 +32,8 @@ const api = await startApiServer(
     artifactsDir: config.GENQ_ARTIFACTS_DIR,
     maxAttempts: config.GENQ_MAX_RETRIES + 1,
     maxBodyBytes: config.GENQ_MAX_BODY_BYTES,
+    queueMaxPending: config.GENQ_QUEUE_MAX_PENDING,
+    maxBatchSize: config.GENQ_MAX_BATCH_SIZE,
     version,
   },
   config.PORT,

@@ -2,11 +2,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@genq/core';
-import { createJobsRepository, type Database } from '@genq/db';
+import { createBatchesRepository, createJobsRepository, type Database } from '@genq/db';
 import type { GeneratorRegistry } from '@genq/generators';
 import { createJobQueue, subscribeJobEvents, type RedisKeys } from '@genq/queue';
 import { createApp } from './app.ts';
+import { DEFAULT_MAX_BATCH_SIZE } from './batches/batch-schemas.ts';
+import { createBatchService } from './batches/batch-service.ts';
 import { createJobService } from './jobs/job-service.ts';
+import { createQueueLimit } from './queue/queue-limit.ts';
+import { createQueuePositions } from './queue/queue-positions.ts';
+import { createQueueStats } from './queue/queue-stats.ts';
 import { createWebSocketGateway } from './ws/gateway.ts';
 
 export interface ApiServerDeps {
@@ -22,6 +27,10 @@ export interface ApiServerDeps {
   artifactsDir: string;
   maxAttempts: number;
   maxBodyBytes: number;
+  /** Most waiting jobs before submissions get 503 queue_full (GENQ_QUEUE_MAX_PENDING); 0 = none. */
+  queueMaxPending?: number;
+  /** Largest number of requests in one batch (GENQ_MAX_BATCH_SIZE, default 100). */
+  maxBatchSize?: number;
   version: string;
 }
 
@@ -32,6 +41,20 @@ export async function startApiServer(deps: ApiServerDeps, port: number, host = '
     prefix: deps.prefix,
     generators: deps.registry.names(),
   });
+  // queueLimit.assertQueueHasRoom(count) guards every submission path, before any write.
+  const queueLimit = createQueueLimit({
+    redis: deps.redis,
+    prefix: deps.prefix,
+    queue,
+    maxPending: deps.queueMaxPending ?? 100_000,
+  });
+  const positions = createQueuePositions({
+    redis: deps.redis,
+    keys: deps.keys,
+    prefix: deps.prefix,
+    queue,
+    registry: deps.registry,
+  });
   const jobs = createJobService({
     jobs: createJobsRepository(deps.db),
     queue,
@@ -40,9 +63,34 @@ export async function startApiServer(deps: ApiServerDeps, port: number, host = '
     keys: deps.keys,
     artifactsDir: deps.artifactsDir,
     maxAttempts: deps.maxAttempts,
+    prefix: deps.prefix,
+    positions,
+    queueLimit,
+  });
+  const batches = createBatchService({
+    jobs: createJobsRepository(deps.db),
+    batches: createBatchesRepository(deps.db),
+    queue,
+    registry: deps.registry,
+    redis: deps.redis,
+    keys: deps.keys,
+    artifactsDir: deps.artifactsDir,
+    maxAttempts: deps.maxAttempts,
+    logger: deps.logger,
+    queueLimit,
   });
   const app = createApp({
     jobs,
+    queueStats: createQueueStats({
+      db: deps.db,
+      redis: deps.redis,
+      keys: deps.keys,
+      prefix: deps.prefix,
+      queue,
+      registry: deps.registry,
+    }),
+    batches,
+    maxBatchSize: deps.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
     registry: deps.registry,
     logger: deps.logger,
     version: deps.version,
@@ -50,6 +98,7 @@ export async function startApiServer(deps: ApiServerDeps, port: number, host = '
   });
   const gateway = createWebSocketGateway({
     loadSnapshot: (id) => jobs.snapshot(id),
+    loadBatchSnapshot: (id) => batches.snapshot(id),
     logger: deps.logger,
   });
   const events = await subscribeJobEvents(

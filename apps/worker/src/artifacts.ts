@@ -1,5 +1,5 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
@@ -17,6 +17,10 @@ export interface ZippedResult {
  * Layout under GENQ_ARTIFACTS_DIR: `<jobId>/staging/` holds the files of the attempt in
  * progress; `<jobId>/result.zip` appears (by rename, so atomically) when the job completes.
  * Each attempt starts from an empty staging folder, so a re-run never adds files twice.
+ *
+ * A job with a target also publishes its files as the target's current set:
+ * `targets/<target>/versions/<jobId>/` plus a `current` symlink swapped by rename, so a
+ * reader following `targets/<target>/current` sees the old set or the new one, never a mix.
  */
 export function createArtifactStore(rootDir: string) {
   const jobDir = (jobId: string): string => path.join(rootDir, jobId);
@@ -30,28 +34,53 @@ export function createArtifactStore(rootDir: string) {
       return createOutputWriter(dir);
     },
 
-    /** Zips the staging folder into result.zip and removes the staging folder. */
-    async zipResult(jobId: string): Promise<ZippedResult> {
-      const dir = stagingDir(jobId);
+    /** Zips the staging folder into result.zip (and publishes it to `target` if given). */
+    async zipResult(jobId: string, target?: string | null): Promise<ZippedResult> {
+      const dir = target ? await publishToTarget(jobId, target) : stagingDir(jobId);
       const files = await listFiles(dir);
       const zip = new yazl.ZipFile();
       for (const file of files) zip.addFile(path.join(dir, file), file, { compressionLevel: 6 });
       zip.end();
       const relative = path.join(jobId, 'result.zip');
-      const target = path.join(rootDir, relative);
-      const temporary = `${target}.partial`;
+      const zipPath = path.join(rootDir, relative);
+      const temporary = `${zipPath}.partial`;
       // yazl deflates with node:zlib, whose work runs off the event loop.
       await pipeline(zip.outputStream, createWriteStream(temporary));
-      await rename(temporary, target);
-      await rm(dir, { recursive: true, force: true });
-      const { size } = await stat(target);
+      await rename(temporary, zipPath);
+      await rm(stagingDir(jobId), { recursive: true, force: true });
+      const { size } = await stat(zipPath);
       return { path: relative, size: BigInt(size), files: files.length };
     },
 
     async removeJob(jobId: string): Promise<void> {
       await rm(jobDir(jobId), { recursive: true, force: true });
     },
+
+    /** Where a target's current files are, for readers. */
+    targetCurrentDir: (target: string): string =>
+      path.join(rootDir, 'targets', safeRelativePath(target), 'current'),
   };
+
+  /** Moves the staging folder in as the target's newest version and swaps `current` to it. */
+  async function publishToTarget(jobId: string, target: string): Promise<string> {
+    const base = path.join(rootDir, 'targets', safeRelativePath(target));
+    const versions = path.join(base, 'versions');
+    const version = path.join(versions, jobId);
+    await mkdir(versions, { recursive: true });
+    await rm(version, { recursive: true, force: true });
+    await rename(stagingDir(jobId), version);
+    const link = path.join(base, 'current');
+    const nextLink = `${link}.${jobId}.tmp`;
+    await rm(nextLink, { force: true });
+    await symlink(path.join('versions', jobId), nextLink);
+    await rename(nextLink, link);
+    // Keep the version just replaced for readers still inside it; drop older ones.
+    const previous = (await readdir(versions)).filter((name) => name !== jobId).sort();
+    for (const old of previous.slice(0, -1)) {
+      await rm(path.join(versions, old), { recursive: true, force: true });
+    }
+    return version;
+  }
 }
 
 export type ArtifactStore = ReturnType<typeof createArtifactStore>;

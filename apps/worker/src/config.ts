@@ -20,6 +20,19 @@ const workerEnvSchema = commonEnvSchema.extend({
   GENQ_RETRY_DELAY_MS: z.coerce.number().int().min(0).default(1000),
   /** On SIGTERM, how long running jobs may take to finish before they are handed back. */
   GENQ_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  /** BullMQ lock duration: a worker silent this long loses its job to another (stalled). */
+  GENQ_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** How often BullMQ checks for stalled jobs. */
+  GENQ_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(15_000),
+  /** How often the reconciler compares PostgreSQL with Redis (also at start). */
+  GENQ_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** A running job untouched this long whose worker has no heartbeat is settled. */
+  GENQ_ABANDONED_AFTER_MS: z.coerce.number().int().min(1000).default(60_000),
+  /**
+   * Priority aging: a LOW or NORMAL job that has waited longer than this (since it was
+   * created, or since its last move up) moves up one level. 0 disables it.
+   */
+  GENQ_PRIORITY_AGING_SECONDS: z.coerce.number().int().min(0).default(300),
   /** How often progress is written to PostgreSQL (events are published more often). */
   GENQ_PROGRESS_DB_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
 });

@@ -1,5 +1,6 @@
 import { DelayedError, type Job } from 'bullmq';
 import {
+  isTerminal,
   JobCancelledError,
   UnrecoverableGenerationError,
   type JobEventInput,
@@ -7,10 +8,23 @@ import {
 } from '@genq/core';
 import { jobEventFromRecord, type JobRecord, type JobsRepository } from '@genq/db';
 import type { GeneratorRegistry, GenerationSummary } from '@genq/generators';
-import type { JobEventPublisher, QueuedJobData } from '@genq/queue';
+import type { Redis } from 'ioredis';
+import {
+  createRedisLock,
+  type JobEventPublisher,
+  type QueuedJobData,
+  type RedisKeys,
+  type RedisLock,
+  type FinishedAttempt,
+} from '@genq/queue';
 import type { ArtifactStore } from './artifacts.ts';
 import { retryDelayMs } from './backoff.ts';
 import { createProgressReporter } from './progress-reporter.ts';
+
+/** A target lock outlives a dead holder by at most this long. */
+const TARGET_LOCK_MS = 30_000;
+/** A job whose target is busy looks again after 0.5–1 s. */
+const TARGET_RETRY_MS = 500;
 
 /** Why a running job's AbortSignal fired when it was not a cancellation. */
 export class WorkerShutdownError extends Error {
@@ -22,6 +36,8 @@ export class WorkerShutdownError extends Error {
 
 export interface JobRunnerDeps {
   workerId: string;
+  redis: Redis;
+  keys: RedisKeys;
   jobs: JobsRepository;
   registry: GeneratorRegistry;
   artifacts: ArtifactStore;
@@ -29,6 +45,8 @@ export interface JobRunnerDeps {
   logger: Logger;
   retryDelayMs: number;
   progressDbIntervalMs: number;
+  /** Counts a finished attempt for queue stats and ETAs (one Redis round trip). */
+  recordAttempt?: (attempt: FinishedAttempt) => Promise<void>;
 }
 
 /**
@@ -51,12 +69,48 @@ export function createJobRunner(deps: JobRunnerDeps) {
   };
 
   async function finish(row: JobRecord | null): Promise<void> {
-    if (row) await publish(jobEventFromRecord(row));
+    if (!row) return;
+    await publish(jobEventFromRecord(row));
+    const outcome = isTerminal(row.status) ? (row.status as FinishedAttempt['outcome']) : null;
+    if (!outcome && row.status !== 'retrying') return;
+    const durationMs = row.startedAt ? Date.now() - row.startedAt.getTime() : null;
+    await deps
+      .recordAttempt?.({ generator: row.generator, outcome, durationMs })
+      .catch((error: unknown) =>
+        deps.logger.warn('could not record a finished attempt', { error: String(error) }),
+      );
   }
 
+  /**
+   * Jobs naming the same target never run at once, in any process. A job whose target is
+   * busy goes back to the delayed set for a moment instead of holding a worker slot.
+   */
   async function run(job: Job<QueuedJobData>, token?: string): Promise<void> {
     const jobId = job.id;
     if (!jobId) return;
+    const target = job.data.target;
+    if (!target) return runClaimed(job, jobId, token);
+    const lock = createRedisLock(deps.redis, deps.keys.targetLock(target), jobId, TARGET_LOCK_MS);
+    if (!(await lock.acquire())) {
+      await job.moveToDelayed(
+        Date.now() + TARGET_RETRY_MS + Math.random() * TARGET_RETRY_MS,
+        token,
+      );
+      throw new DelayedError();
+    }
+    try {
+      await runClaimed(job, jobId, token, lock);
+    } finally {
+      await lock.release().catch(() => undefined);
+    }
+  }
+
+  async function runClaimed(
+    job: Job<QueuedJobData>,
+    jobId: string,
+    token?: string,
+    targetLock?: RedisLock,
+  ): Promise<void> {
     const row = await deps.jobs.startAttempt(jobId, deps.workerId);
     const log = deps.logger.child({ jobId, attempt: row?.attempts });
     if (!row) {
@@ -103,6 +157,16 @@ export function createJobRunner(deps: JobRunnerDeps) {
       dbIntervalMs: deps.progressDbIntervalMs,
     });
     const startedAt = Date.now();
+    const renewTimer = targetLock
+      ? setInterval(() => {
+          targetLock.renew().then(
+            (held) => {
+              if (!held) controller.abort(new Error(`lost the lock on target ${row.target}`));
+            },
+            () => undefined,
+          );
+        }, TARGET_LOCK_MS / 3)
+      : undefined;
     try {
       const output = await deps.artifacts.prepareAttempt(jobId);
       log.info('attempt started', { generator: row.generator });
@@ -116,7 +180,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
       });
       controller.signal.throwIfAborted();
       reporter.report('saving', 100, 'packing the result');
-      const result = await deps.artifacts.zipResult(jobId);
+      const result = await deps.artifacts.zipResult(jobId, row.target);
       await reporter.flush();
       const completed = await deps.jobs.markCompleted(jobId, {
         ...result,
@@ -165,6 +229,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
       await job.moveToDelayed(nextAt.getTime(), token);
       throw new DelayedError();
     } finally {
+      clearInterval(renewTimer);
       running.delete(jobId);
     }
   }

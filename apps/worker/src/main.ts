@@ -1,5 +1,5 @@
 import { createLogger, logFormatFor } from '@genq/core';
-import { createDatabase, createJobsRepository } from '@genq/db';
+import { createDatabase, createJobsRepository, createRecoveryRepository } from '@genq/db';
 import { builtinGenerators, createGeneratorRegistry } from '@genq/generators';
 import { createBlockingRedis, redisKeys } from '@genq/queue';
 import { createArtifactStore } from './artifacts.ts';
@@ -26,6 +26,10 @@ const db = createDatabase({ databaseUrl: config.DATABASE_URL });
 const redis = createBlockingRedis(config.REDIS_URL);
 const subscriber = createBlockingRedis(config.REDIS_URL);
 
+// The first query instantiates Prisma's query compiler (WebAssembly), which takes a moment
+// of CPU: do it before taking jobs, so it never delays the first jobs' lock renewals.
+await db.$queryRaw`SELECT 1`;
+
 const worker = await startWorkerProcess({
   redis,
   subscriber,
@@ -33,6 +37,7 @@ const worker = await startWorkerProcess({
   keys: redisKeys(config.GENQ_REDIS_PREFIX),
   prefix: config.GENQ_REDIS_PREFIX,
   jobs: createJobsRepository(db),
+  recovery: createRecoveryRepository(db),
   registry,
   artifacts: createArtifactStore(config.GENQ_ARTIFACTS_DIR),
   logger,
@@ -40,6 +45,11 @@ const worker = await startWorkerProcess({
   concurrency: config.GENQ_WORKER_CONCURRENCY,
   retryDelayMs: config.GENQ_RETRY_DELAY_MS,
   progressDbIntervalMs: config.GENQ_PROGRESS_DB_INTERVAL_MS,
+  lockDurationMs: config.GENQ_LOCK_DURATION_MS,
+  stalledIntervalMs: config.GENQ_STALLED_INTERVAL_MS,
+  reconcileIntervalMs: config.GENQ_RECONCILE_INTERVAL_MS,
+  abandonedAfterMs: config.GENQ_ABANDONED_AFTER_MS,
+  priorityAging: { db, thresholdSeconds: config.GENQ_PRIORITY_AGING_SECONDS },
 });
 
 // First signal: stop taking jobs, let running ones finish within the deadline, exit 0.

@@ -3,17 +3,22 @@ import { randomBytes } from 'node:crypto';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@genq/core';
-import type { JobsRepository } from '@genq/db';
+import type { Database, JobsRepository, RecoveryRepository } from '@genq/db';
 import type { GeneratorRegistry } from '@genq/generators';
 import {
   createJobEventPublisher,
+  createJobQueue,
   queueNameFor,
+  recordOutcome,
   subscribeControl,
+  writeHeartbeat,
   type QueuedJobData,
   type RedisKeys,
 } from '@genq/queue';
 import type { ArtifactStore } from './artifacts.ts';
 import { createJobRunner } from './job-runner.ts';
+import { createPriorityAging } from './priority-aging.ts';
+import { createReconciler } from './reconciler.ts';
 
 export interface WorkerProcessDeps {
   /** Commands: row-level publishing, heartbeats. */
@@ -25,6 +30,7 @@ export interface WorkerProcessDeps {
   keys: RedisKeys;
   prefix: string;
   jobs: JobsRepository;
+  recovery: RecoveryRepository;
   registry: GeneratorRegistry;
   artifacts: ArtifactStore;
   logger: Logger;
@@ -32,11 +38,23 @@ export interface WorkerProcessDeps {
   concurrency: number;
   retryDelayMs: number;
   progressDbIntervalMs: number;
+  /** BullMQ lock: a job whose worker stops renewing it for this long is stalled. */
+  lockDurationMs: number;
+  /** How often BullMQ looks for stalled jobs. */
+  stalledIntervalMs: number;
+  /** How often the reconciler runs (it also runs at start). */
+  reconcileIntervalMs: number;
+  /** A running row untouched this long whose worker is gone gets settled. */
+  abandonedAfterMs: number;
+  /** Priority aging (GENQ_PRIORITY_AGING_SECONDS); absent or threshold 0 = off. */
+  priorityAging?: {
+    db: Database;
+    thresholdSeconds: number;
+    /** Default 10 s. */
+    intervalMs?: number;
+  };
 }
 
-/** BullMQ lock settings: a job whose worker stops renewing its lock for 30 s is stalled. */
-export const LOCK_DURATION_MS = 30_000;
-export const STALLED_INTERVAL_MS = 15_000;
 const HEARTBEAT_INTERVAL_MS = 5_000;
 
 /**
@@ -48,6 +66,8 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
   const logger = deps.logger.child({ workerId });
   const runner = createJobRunner({
     workerId,
+    redis: deps.redis,
+    keys: deps.keys,
     jobs: deps.jobs,
     registry: deps.registry,
     artifacts: deps.artifacts,
@@ -55,6 +75,7 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
     logger,
     retryDelayMs: deps.retryDelayMs,
     progressDbIntervalMs: deps.progressDbIntervalMs,
+    recordAttempt: (attempt) => recordOutcome(deps.redis, deps.prefix, attempt),
   });
 
   const control = await subscribeControl(
@@ -79,8 +100,8 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
         connection,
         prefix: deps.prefix,
         concurrency: deps.concurrency,
-        lockDuration: LOCK_DURATION_MS,
-        stalledInterval: STALLED_INTERVAL_MS,
+        lockDuration: deps.lockDurationMs,
+        stalledInterval: deps.stalledIntervalMs,
         // A job whose worker died twice is left to the reconciler, which settles it from
         // the attempt budget recorded in PostgreSQL.
         maxStalledCount: 2,
@@ -102,8 +123,8 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
       .catch((error: unknown) => logger.warn('cancel poll failed', { error: String(error) }));
   }, 2_000);
 
-  const heartbeat = async (): Promise<void> => {
-    const beat = {
+  const heartbeat = (): Promise<void> =>
+    writeHeartbeat(deps.redis, deps.keys, {
       id: workerId,
       pid: process.pid,
       host: os.hostname(),
@@ -111,15 +132,51 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
       concurrency: deps.concurrency,
       running: runner.runningIds().length,
       at: Date.now(),
-    };
-    await deps.redis.hset(deps.keys.workers, workerId, JSON.stringify(beat));
-  };
+    });
   const heartbeatTimer = setInterval(() => {
     heartbeat().catch((error: unknown) =>
       logger.warn('heartbeat failed', { error: String(error) }),
     );
   }, HEARTBEAT_INTERVAL_MS);
   await heartbeat();
+
+  // The reconciler may re-enqueue jobs of any generator, not only the ones served here.
+  const producer = createJobQueue({
+    connection: deps.redis,
+    prefix: deps.prefix,
+    generators: deps.registry.names(),
+  });
+  const reconciler = createReconciler({
+    redis: deps.redis,
+    keys: deps.keys,
+    recovery: deps.recovery,
+    queue: producer,
+    publisher: createJobEventPublisher(deps.redis, deps.keys),
+    logger,
+    ownerId: workerId,
+    abandonedAfterMs: deps.abandonedAfterMs,
+  });
+  const reconcile = (): void => {
+    reconciler
+      .runOnce()
+      .catch((error: unknown) => logger.warn('reconciler pass failed', { error: String(error) }));
+  };
+  const reconcileTimer = setInterval(reconcile, deps.reconcileIntervalMs);
+  reconcile();
+
+  const aging = deps.priorityAging
+    ? createPriorityAging({
+        db: deps.priorityAging.db,
+        redis: deps.redis,
+        prefix: deps.prefix,
+        queue: producer,
+        logger,
+        ownerId: workerId,
+        thresholdSeconds: deps.priorityAging.thresholdSeconds,
+        intervalMs: deps.priorityAging.intervalMs,
+      })
+    : null;
+  aging?.start();
 
   for (const worker of workers) void worker.run();
   logger.info('worker started', {
@@ -130,6 +187,8 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
   return {
     workerId,
     runner,
+    reconciler,
+    aging,
     /**
      * Stops taking jobs and waits for running ones; after `deadlineMs` the rest are aborted
      * and handed back to the queue.
@@ -137,6 +196,8 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
     async close(deadlineMs: number): Promise<void> {
       clearInterval(cancelPoll);
       clearInterval(heartbeatTimer);
+      clearInterval(reconcileTimer);
+      await aging?.stop();
       const deadline = setTimeout(() => {
         if (runner.runningIds().length > 0) {
           logger.warn('shutdown deadline reached: handing running jobs back');
@@ -146,6 +207,7 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
       await Promise.all(workers.map((w) => w.close()));
       clearTimeout(deadline);
       await control.close();
+      await producer.close();
       await deps.redis.hdel(deps.keys.workers, workerId).catch(() => undefined);
       await Promise.all(connections.map((c) => c.quit().catch(() => undefined)));
       logger.info('worker stopped');

@@ -19,6 +19,10 @@ export const jobEventSchema = z.object({
   attempts: z.number().int().nonnegative(),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
   timestamp: z.string(),
+  /** Waiting jobs only, in snapshots: jobs that will start first (priorities counted). */
+  position: z.number().int().nonnegative().nullable().optional(),
+  /** Waiting jobs only, in snapshots: rough seconds until the job completes. */
+  eta_seconds: z.number().nonnegative().nullable().optional(),
 });
 
 export type JobEvent = z.infer<typeof jobEventSchema>;

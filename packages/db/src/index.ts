@@ -2,3 +2,5 @@ export * from './client.ts';
 export * from './jobs-repository.ts';
 export { migrateDatabase } from './migrate.ts';
 export * from './job-event.ts';
+export * from './recovery-repository.ts';
+export * from './batches-repository.ts';

@@ -3,3 +3,7 @@ export * from './keys.ts';
 export * from './job-queue.ts';
 export * from './job-events.ts';
 export * from './control.ts';
+export * from './worker-registry.ts';
+export * from './redis-lock.ts';
+export * from './throughput.ts';
+export * from './positions.ts';

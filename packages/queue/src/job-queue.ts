@@ -6,12 +6,15 @@ import { queueNameFor } from './keys.ts';
 /** What travels in Redis with each job. The row in PostgreSQL holds everything else. */
 export interface QueuedJobData {
   generator: string;
+  /** Exclusive target: checked before the job claims its row. */
+  target?: string;
 }
 
 export interface EnqueueRequest {
   id: string;
   generator: string;
   priority: number;
+  target?: string | null;
   /** Delay before the first attempt (used when re-enqueueing a retrying job). */
   delayMs?: number;
 }
@@ -79,7 +82,7 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
             queueFor(generator).addBulk(
               list.map((r) => ({
                 name: generator,
-                data: { generator },
+                data: r.target ? { generator, target: r.target } : { generator },
                 opts: jobOptions(r),
               })),
             ),

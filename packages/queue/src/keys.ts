@@ -19,6 +19,12 @@ export function redisKeys(prefix: string) {
     jobSeq: (jobId: string) => `${prefix}:job:${jobId}:seq`,
     /** Hash of live worker processes: id → heartbeat JSON. */
     workers: `${prefix}:workers`,
+    /** Held by the one worker process running the reconciler at a time. */
+    reconcilerLock: `${prefix}:lock:reconciler`,
+    /** Held while a job naming this target runs (exclusive targets). */
+    targetLock: (target: string) => `${prefix}:lock:target:${target}`,
+    /** BullMQ's hash of one job, to check existence without loading it. */
+    bullJob: (queueName: string, jobId: string) => `${prefix}:${queueName}:${jobId}`,
   };
 }
 

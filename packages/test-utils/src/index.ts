@@ -4,3 +4,4 @@ export * from './ws-client.ts';
 export * from './http.ts';
 export * from './zip.ts';
 export * from './processes.ts';
+export * from './private-redis.ts';

@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
 export interface GenqProcess {
   child: ChildProcess;
@@ -16,11 +15,17 @@ export interface GenqProcess {
 
 /** Starts `npm run start:api` or `start:worker` as the real entry file, with `env`. */
 export function spawnGenq(which: 'api' | 'worker', env: Record<string, string>): GenqProcess {
-  const child = spawn(TSX, [path.join(ROOT, `apps/${which}/src/main.ts`)], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_OPTIONS: '', LOG_FORMAT: 'json', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // `node --import tsx` runs the entry in this very process (the `tsx` binary would start a
+  // second one), so signals — SIGKILL included — reach genq itself.
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, `apps/${which}/src/main.ts`)],
+    {
+      cwd: ROOT,
+      env: { ...process.env, NODE_OPTIONS: '', LOG_FORMAT: 'json', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -62,5 +67,23 @@ export async function waitForHttp(url: string, timeoutMs = 30_000): Promise<void
     }
     if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Resolves once something accepts TCP connections on 127.0.0.1:`port`. */
+export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`port ${port} not open within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -6,7 +6,13 @@ import type { Redis } from 'ioredis';
 import winston from 'winston';
 import { startApiServer, type ApiServer } from '@genq/api';
 import type { Logger } from '@genq/core';
-import { createDatabase, createJobsRepository, type Database, type JobsRepository } from '@genq/db';
+import {
+  createDatabase,
+  createJobsRepository,
+  createRecoveryRepository,
+  type Database,
+  type JobsRepository,
+} from '@genq/db';
 import { builtinGenerators, createGeneratorRegistry, type AnyGenerator } from '@genq/generators';
 import { createBlockingRedis, createFastFailRedis, redisKeys } from '@genq/queue';
 import { createArtifactStore, startWorkerProcess, type WorkerProcess } from '@genq/worker';
@@ -21,10 +27,23 @@ export interface StackOptions {
   generators?: AnyGenerator[];
   /** Generators the workers serve (default: all). */
   workerGenerators?: string[];
+  /** Defaults to REDIS_URL or the local Redis. */
+  redisUrl?: string;
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  reconcileIntervalMs?: number;
+  abandonedAfterMs?: number;
+  /** GENQ_QUEUE_MAX_PENDING of the API (default 100,000). */
+  queueMaxPending?: number;
+  /** GENQ_PRIORITY_AGING_SECONDS of the workers (default 300; 0 = off). */
+  priorityAgingSeconds?: number;
+  /** How often workers run a priority aging round (default 10 s). */
+  priorityAgingIntervalMs?: number;
 }
 
 export interface TestStack {
   url: string;
+  redisUrl: string;
   wsUrl: string;
   prefix: string;
   artifactsDir: string;
@@ -39,7 +58,7 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const DEFAULT_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export function testLogger(): Logger {
   return winston.createLogger({
@@ -54,6 +73,7 @@ export function testLogger(): Logger {
  * Redis key prefix and artifacts folder, an API on a free port and N worker processes.
  */
 export async function startTestStack(options: StackOptions = {}): Promise<TestStack> {
+  const REDIS_URL = options.redisUrl ?? DEFAULT_REDIS_URL;
   const prefix = `genqtest-${randomBytes(4).toString('hex')}`;
   const database = await createTestDatabase();
   const artifactsDir = await mkdtemp(path.join(os.tmpdir(), 'genq-artifacts-'));
@@ -81,6 +101,7 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
       artifactsDir,
       maxAttempts: (options.maxRetries ?? 3) + 1,
       maxBodyBytes: 1_048_576,
+      queueMaxPending: options.queueMaxPending,
       version: 'test',
     },
     0,
@@ -95,6 +116,7 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
       keys,
       prefix,
       jobs: createJobsRepository(db),
+      recovery: createRecoveryRepository(db),
       registry,
       artifacts: createArtifactStore(artifactsDir),
       logger,
@@ -102,6 +124,15 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
       concurrency: options.concurrency ?? 2,
       retryDelayMs: options.retryDelayMs ?? 50,
       progressDbIntervalMs: 200,
+      lockDurationMs: options.lockDurationMs ?? 30_000,
+      stalledIntervalMs: options.stalledIntervalMs ?? 15_000,
+      reconcileIntervalMs: options.reconcileIntervalMs ?? 60_000,
+      abandonedAfterMs: options.abandonedAfterMs ?? 60_000,
+      priorityAging: {
+        db,
+        thresholdSeconds: options.priorityAgingSeconds ?? 300,
+        intervalMs: options.priorityAgingIntervalMs,
+      },
     });
     workers.push(worker);
     return worker;
@@ -110,6 +141,7 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
 
   return {
     url: api.url,
+    redisUrl: REDIS_URL,
     wsUrl: api.url.replace(/^http/, 'ws'),
     prefix,
     artifactsDir,

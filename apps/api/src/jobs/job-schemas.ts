@@ -14,7 +14,9 @@ export const createJobRequestSchema = z
       .string()
       .min(1)
       .max(200)
-      .regex(/^[A-Za-z0-9._\-/:]+$/)
+      .regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/, {
+        message: 'segments of letters, digits, . _ - separated by /, e.g. openai_gpt-4o/app3',
+      })
       .optional()
       .describe('Jobs naming the same target never run at the same time'),
   })

@@ -18,10 +18,13 @@ import {
   createJobEventPublisher,
   publishControl,
   readJobState,
+  recordOutcome,
   type JobQueue,
   type RedisKeys,
 } from '@genq/queue';
 import type { CreateJobRequest } from './job-schemas.ts';
+import type { QueueLimit } from '../queue/queue-limit.ts';
+import type { QueuePositions } from '../queue/queue-positions.ts';
 import { toJobView, type JobView } from './job-view.ts';
 
 export interface JobServiceDeps {
@@ -32,6 +35,10 @@ export interface JobServiceDeps {
   keys: RedisKeys;
   artifactsDir: string;
   maxAttempts: number;
+  /** Redis key prefix (outcome counters). */
+  prefix: string;
+  positions: QueuePositions;
+  queueLimit: QueueLimit;
 }
 
 /** Job use cases, free of HTTP: routes translate requests into these calls. */
@@ -82,6 +89,7 @@ export function createJobService(deps: JobServiceDeps) {
         if (existing) return { job: replay(existing, request), replayed: true };
       }
       requireQueue();
+      await deps.queueLimit.assertQueueHasRoom(1);
       let job: JobRecord;
       try {
         job = await deps.jobs.create({
@@ -106,19 +114,22 @@ export function createJobService(deps: JobServiceDeps) {
       }
       try {
         await deps.queue.enqueue([
-          { id: job.id, generator: job.generator, priority: job.priority },
+          { id: job.id, generator: job.generator, priority: job.priority, target: job.target },
         ]);
       } catch (error) {
         await deps.jobs.delete(job.id).catch(() => undefined);
         throw error;
       }
-      return { job: toJobView(job), replayed: false };
+      return { job: toJobView(job, null, await deps.positions.placementOf(job)), replayed: false };
     },
 
     async get(id: string): Promise<JobView> {
       const job = await load(id);
-      const live = await readJobState(deps.redis, deps.keys, id).catch(() => null);
-      return toJobView(job, live);
+      const [live, placement] = await Promise.all([
+        readJobState(deps.redis, deps.keys, id).catch(() => null),
+        deps.positions.placementOf(job),
+      ]);
+      return toJobView(job, live, placement);
     },
 
     async list(query: { limit: number; cursor?: string; status?: JobStatus }) {
@@ -145,7 +156,13 @@ export function createJobService(deps: JobServiceDeps) {
         readJobState(deps.redis, deps.keys, id).catch(() => null),
       ]);
       if (!job) return null;
-      const base = { ...jobEventFromRecord(job, 'snapshot'), seq: live?.seq ?? 0 };
+      const placement = await deps.positions.placementOf(job);
+      const base = {
+        ...jobEventFromRecord(job, 'snapshot'),
+        seq: live?.seq ?? 0,
+        position: placement.position,
+        eta_seconds: placement.eta_seconds,
+      };
       if (!live || isTerminal(job.status)) return base;
       return {
         ...base,
@@ -173,6 +190,11 @@ export function createJobService(deps: JobServiceDeps) {
       requireQueue();
       const cancelled = await deps.jobs.markCancelled(id, ['queued', 'retrying']);
       if (cancelled) {
+        await recordOutcome(deps.redis, deps.prefix, {
+          generator: cancelled.generator,
+          outcome: 'cancelled',
+          durationMs: null,
+        }).catch(() => undefined);
         await deps.queue.remove(cancelled.generator, id).catch(() => false);
         await publisher.publish(jobEventFromRecord(cancelled)).catch(() => undefined);
         return { httpStatus: 200, job: toJobView(cancelled) };

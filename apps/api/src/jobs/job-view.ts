@@ -1,5 +1,6 @@
 import { isTerminal, priorityName, type JobEvent } from '@genq/core';
 import type { JobRecord } from '@genq/db';
+import { NOT_WAITING, type QueuePlacement } from '../queue/queue-positions.ts';
 
 /** A job as clients see it (snake_case JSON, ISO-8601 UTC timestamps). */
 export interface JobView {
@@ -25,12 +26,20 @@ export interface JobView {
   started_at: string | null;
   completed_at: string | null;
   duration_seconds: number | null;
+  /** Jobs that will start before this one (priorities counted); null when it is not waiting. */
+  position: number | null;
+  /** Rough seconds until it completes; null when not waiting or unknown. */
+  eta_seconds: number | null;
   links: { self: string; result: string; websocket: string };
 }
 
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
-export function toJobView(job: JobRecord, live?: JobEvent | null): JobView {
+export function toJobView(
+  job: JobRecord,
+  live?: JobEvent | null,
+  placement: QueuePlacement = NOT_WAITING,
+): JobView {
   const self = `/api/v1/jobs/${job.id}`;
   // The row decides the status; the live state from Redis adds the progress made since the
   // last (throttled) row write, as long as it describes the same status.
@@ -63,6 +72,8 @@ export function toJobView(job: JobRecord, live?: JobEvent | null): JobView {
       job.startedAt && job.completedAt
         ? (job.completedAt.getTime() - job.startedAt.getTime()) / 1000
         : null,
+    position: placement.position,
+    eta_seconds: placement.eta_seconds,
     links: { self, result: `${self}/result`, websocket: `/ws/${job.id}` },
   };
 }

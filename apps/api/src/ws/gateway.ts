@@ -7,8 +7,16 @@ import type { JobEvent, Logger } from '@genq/core';
 /** Loads a job's current state for a new subscriber; null when the job does not exist. */
 export type SnapshotLoader = (jobId: string) => Promise<JobEvent | null>;
 
+/**
+ * Loads a batch for a new subscriber: the message sent first, whose `jobs` hold one snapshot
+ * per job (with its latest seq); null when the batch does not exist.
+ */
+export type BatchSnapshotLoader = (batchId: string) => Promise<{ jobs: JobEvent[] } | null>;
+
 export interface GatewayOptions {
   loadSnapshot: SnapshotLoader;
+  /** Without it, batch subscriptions are refused. */
+  loadBatchSnapshot?: BatchSnapshotLoader;
   logger: Logger;
   /** Largest client message accepted (clients only send small commands). */
   maxPayloadBytes?: number;
@@ -16,9 +24,11 @@ export interface GatewayOptions {
   pingIntervalMs?: number;
 }
 
-const clientMessageSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('subscribe'), job_id: z.string().min(1).max(64) }).strict(),
-  z.object({ action: z.literal('unsubscribe'), job_id: z.string().min(1).max(64) }).strict(),
+const action = z.enum(['subscribe', 'unsubscribe']);
+const id = z.string().min(1).max(64);
+const clientMessageSchema = z.union([
+  z.object({ action, job_id: id }).strict(),
+  z.object({ action, batch_id: id }).strict(),
 ]);
 
 interface Subscription {
@@ -29,10 +39,26 @@ interface Subscription {
   lastSeq: number;
 }
 
+/** A socket following every job of a batch; each job keeps its own sequence. */
+interface BatchSubscription {
+  socket: WebSocket;
+  batchId: string;
+  /** Until the snapshot is sent, events are held here. */
+  pending: { event: JobEvent; raw: string }[] | null;
+  /** Per job id: the seq of the latest state sent. */
+  lastSeq: Map<string, number>;
+}
+
+interface SocketSubscriptions {
+  jobs: Map<string, Subscription>;
+  batches: Map<string, BatchSubscription>;
+}
+
 /**
  * WebSocket layer on the API's HTTP server (`/ws` and `/ws/:jobId`). The process receives
- * every job event once from Redis and fans it out to the sockets subscribed to that job.
- * A subscription starts with a snapshot; later events are forwarded only if newer (seq).
+ * every job event once from Redis and fans it out to the sockets subscribed to that job or
+ * to its batch. A subscription starts with a snapshot; later events are forwarded only if
+ * newer (seq, per job).
  */
 export function createWebSocketGateway(options: GatewayOptions) {
   const wss = new WebSocketServer({
@@ -41,20 +67,32 @@ export function createWebSocketGateway(options: GatewayOptions) {
     perMessageDeflate: false,
   });
   const byJob = new Map<string, Set<Subscription>>();
-  const bySocket = new Map<WebSocket, Map<string, Subscription>>();
+  const byBatch = new Map<string, Set<BatchSubscription>>();
+  const bySocket = new Map<WebSocket, SocketSubscriptions>();
   const alive = new WeakSet<WebSocket>();
 
   const send = (socket: WebSocket, data: string): void => {
     if (socket.readyState === WebSocket.OPEN) socket.send(data);
   };
-  const sendError = (socket: WebSocket, code: string, message: string, jobId?: string): void =>
+  const sendError = (
+    socket: WebSocket,
+    code: string,
+    message: string,
+    jobId?: string,
+    batchId?: string,
+  ): void =>
     send(
       socket,
-      JSON.stringify({ type: 'error', job_id: jobId ?? null, error: { code, message } }),
+      JSON.stringify({
+        type: 'error',
+        job_id: jobId ?? null,
+        ...(batchId ? { batch_id: batchId } : {}),
+        error: { code, message },
+      }),
     );
 
   async function subscribe(socket: WebSocket, jobId: string): Promise<void> {
-    const mine = bySocket.get(socket);
+    const mine = bySocket.get(socket)?.jobs;
     if (!mine || mine.has(jobId)) return;
     const sub: Subscription = { socket, jobId, pending: [], lastSeq: -1 };
     mine.set(jobId, sub);
@@ -84,22 +122,102 @@ export function createWebSocketGateway(options: GatewayOptions) {
   }
 
   function unsubscribe(socket: WebSocket, jobId: string): void {
-    const sub = bySocket.get(socket)?.get(jobId);
+    const sub = bySocket.get(socket)?.jobs.get(jobId);
     if (!sub) return;
-    bySocket.get(socket)?.delete(jobId);
+    bySocket.get(socket)?.jobs.delete(jobId);
     const set = byJob.get(jobId);
     set?.delete(sub);
     if (set?.size === 0) byJob.delete(jobId);
   }
 
-  function deliver(sub: Subscription, event: JobEvent, raw: string): void {
+  /**
+   * Follows every job of a batch: one snapshot message (the batch and each job's snapshot),
+   * then each job event of the batch that is newer than what that job's snapshot held.
+   */
+  async function subscribeBatch(socket: WebSocket, batchId: string): Promise<void> {
+    const mine = bySocket.get(socket)?.batches;
+    if (!mine || mine.has(batchId)) return;
+    if (!options.loadBatchSnapshot) {
+      sendError(
+        socket,
+        'validation_failed',
+        'batch subscriptions are not available',
+        undefined,
+        batchId,
+      );
+      return;
+    }
+    const sub: BatchSubscription = { socket, batchId, pending: [], lastSeq: new Map() };
+    mine.set(batchId, sub);
+    let set = byBatch.get(batchId);
+    if (!set) byBatch.set(batchId, (set = new Set()));
+    set.add(sub);
+
+    let snapshot: { jobs: JobEvent[] } | null;
+    try {
+      snapshot = await options.loadBatchSnapshot(batchId);
+    } catch (error) {
+      options.logger.warn('could not load a batch snapshot', { batchId, error: String(error) });
+      if (mine.get(batchId) !== sub) return;
+      unsubscribeBatch(socket, batchId);
+      sendError(
+        socket,
+        'service_unavailable',
+        'could not load the batch, try again',
+        undefined,
+        batchId,
+      );
+      return;
+    }
+    // Unsubscribed (or resubscribed) while loading: this load is no longer wanted.
+    if (mine.get(batchId) !== sub) return;
+    if (!snapshot) {
+      unsubscribeBatch(socket, batchId);
+      sendError(socket, 'not_found', `batch ${batchId} not found`, undefined, batchId);
+      return;
+    }
+    const held = sub.pending ?? [];
+    sub.pending = null;
+    for (const job of snapshot.jobs) sub.lastSeq.set(job.job_id, job.seq);
+    send(socket, JSON.stringify(snapshot));
+    for (const { event, raw } of held) deliverToBatch(sub, event, raw);
+  }
+
+  function unsubscribeBatch(socket: WebSocket, batchId: string): void {
+    const sub = bySocket.get(socket)?.batches.get(batchId);
+    if (!sub) return;
+    bySocket.get(socket)?.batches.delete(batchId);
+    const set = byBatch.get(batchId);
+    set?.delete(sub);
+    if (set?.size === 0) byBatch.delete(batchId);
+  }
+
+  /** Sends the event if it is newer than what the subscriber has; true when sent. */
+  function deliver(sub: Subscription, event: JobEvent, raw: string): boolean {
+    if (sub.pending) {
+      sub.pending.push({ event, raw });
+      return false;
+    }
+    if (event.seq <= sub.lastSeq) return false;
+    sub.lastSeq = event.seq;
+    send(sub.socket, raw);
+    return true;
+  }
+
+  /** As `deliver`, per job of the batch; `skip` is set when the socket already got it. */
+  function deliverToBatch(
+    sub: BatchSubscription,
+    event: JobEvent,
+    raw: string,
+    skip = false,
+  ): void {
     if (sub.pending) {
       sub.pending.push({ event, raw });
       return;
     }
-    if (event.seq <= sub.lastSeq) return;
-    sub.lastSeq = event.seq;
-    send(sub.socket, raw);
+    if (event.seq <= (sub.lastSeq.get(event.job_id) ?? -1)) return;
+    sub.lastSeq.set(event.job_id, event.seq);
+    if (!skip) send(sub.socket, raw);
   }
 
   function onMessage(socket: WebSocket, data: RawData): void {
@@ -114,22 +232,28 @@ export function createWebSocketGateway(options: GatewayOptions) {
       sendError(
         socket,
         'validation_failed',
-        'expected {"action":"subscribe"|"unsubscribe","job_id":"..."}',
+        'expected {"action":"subscribe"|"unsubscribe","job_id":"..."} or {…,"batch_id":"..."}',
       );
       return;
     }
-    if (parsed.data.action === 'subscribe') void subscribe(socket, parsed.data.job_id);
-    else unsubscribe(socket, parsed.data.job_id);
+    const message = parsed.data;
+    if ('batch_id' in message) {
+      if (message.action === 'subscribe') void subscribeBatch(socket, message.batch_id);
+      else unsubscribeBatch(socket, message.batch_id);
+    } else if (message.action === 'subscribe') void subscribe(socket, message.job_id);
+    else unsubscribe(socket, message.job_id);
   }
 
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
-    bySocket.set(socket, new Map());
+    bySocket.set(socket, { jobs: new Map(), batches: new Map() });
     alive.add(socket);
     socket.on('pong', () => alive.add(socket));
     socket.on('message', (data) => onMessage(socket, data));
     socket.on('error', () => socket.terminate());
     socket.on('close', () => {
-      for (const jobId of [...(bySocket.get(socket)?.keys() ?? [])]) unsubscribe(socket, jobId);
+      const mine = bySocket.get(socket);
+      for (const jobId of [...(mine?.jobs.keys() ?? [])]) unsubscribe(socket, jobId);
+      for (const batchId of [...(mine?.batches.keys() ?? [])]) unsubscribeBatch(socket, batchId);
       bySocket.delete(socket);
     });
     const jobId = /^\/ws\/([^/?]+)/.exec(request.url ?? '')?.[1];
@@ -158,9 +282,15 @@ export function createWebSocketGateway(options: GatewayOptions) {
     },
     /** Called once per event received from Redis; `raw` is forwarded as is. */
     dispatch(event: JobEvent, raw: string): void {
-      const subs = byJob.get(event.job_id);
-      if (!subs) return;
-      for (const sub of subs) deliver(sub, event, raw);
+      // A socket following both a job and its batch gets each event once.
+      const sentTo = new Set<WebSocket>();
+      for (const sub of byJob.get(event.job_id) ?? []) {
+        if (deliver(sub, event, raw)) sentTo.add(sub.socket);
+      }
+      if (!event.batch_id) return;
+      for (const sub of byBatch.get(event.batch_id) ?? []) {
+        deliverToBatch(sub, event, raw, sentTo.has(sub.socket));
+      }
     },
     connectionCount: (): number => wss.clients.size,
     async close(): Promise<void> {

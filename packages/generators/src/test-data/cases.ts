@@ -27,8 +27,7 @@ export interface TestCase {
 export const rawEncoder: Encoder = {
   text: (value) => value,
   isPlain: () => true,
-  plain: (value) => value,
-  number: (literal) => literal,
+  quote: '',
   boolean: (value) => (value ? 'true' : 'false'),
   null: '',
 };
@@ -359,18 +358,15 @@ function foreignKeyCases(field: FieldOf<'foreign_key'>, input: CaseInput, add: A
 
 /** The cases of one table as a table of its own (field, kind, value, reason) for the writers. */
 export function casesTable(name: string, cases: readonly TestCase[], encoder: Encoder): TableShape {
-  const cell =
-    (pick: (c: TestCase) => CaseValue) =>
-    (row: number): string => {
-      const value = pick(cases[row] as TestCase);
-      if (value === null) return encoder.null;
-      if (typeof value === 'number') return encoder.number(String(value));
-      if (typeof value === 'boolean') return encoder.boolean(value);
-      return encoder.text(value);
-    };
+  const encode = (value: CaseValue): string => {
+    if (value === null) return encoder.null;
+    if (typeof value === 'number') return String(value);
+    if (typeof value === 'boolean') return encoder.boolean(value);
+    return encoder.text(value);
+  };
   const column = (columnName: string, pick: (c: TestCase) => CaseValue): Column => ({
     name: columnName,
-    token: cell(pick),
+    write: (row, out) => out.utf8(encode(pick(cases[row] as TestCase))),
     sql: { type: 'TEXT', notNull: false, unique: false },
   });
   return {

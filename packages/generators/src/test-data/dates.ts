@@ -16,20 +16,26 @@ function pad4(n: number): string {
   return n >= 0 && n < 10_000 ? String(n).padStart(4, '0') : String(n);
 }
 
-/** 'YYYY-MM-DD' for a day number (Howard Hinnant's civil_from_days). */
-export function formatDay(day: number): string {
+/**
+ * The calendar date of a day number (Howard Hinnant's civil_from_days), packed as
+ * year * 512 + month * 32 + day so the per-row path allocates nothing.
+ */
+export function civilPacked(day: number): number {
   const z = day + 719_468;
   const era = Math.floor(z / 146_097);
   const doe = z - era * 146_097;
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
-  );
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
   const mp = Math.floor((5 * doy + 2) / 153);
   const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  return `${pad4(y)}-${pad2(m)}-${pad2(d)}`;
+  return (yoe + era * 400 + (m <= 2 ? 1 : 0)) * 512 + m * 32 + d;
+}
+
+/** 'YYYY-MM-DD' for a day number. */
+export function formatDay(day: number): string {
+  const packed = civilPacked(day);
+  return `${pad4(Math.floor(packed / 512))}-${pad2((packed >> 5) & 15)}-${pad2(packed & 31)}`;
 }
 
 /** 'YYYY-MM-DDTHH:MM:SSZ' for whole seconds since the epoch. */

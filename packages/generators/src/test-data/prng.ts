@@ -50,24 +50,27 @@ export function randomSeed(): number {
 }
 
 /**
- * A small stream of draws for one row of one field (splitmix32 started at a scrambled
- * row index). The first draw is a bijection of the row index, which uuid relies on.
+ * A small stream of draws for one row of one field: a scrambled row index, then a Weyl
+ * sequence from it through the finaliser (as splitmix does). The first draw is a bijection
+ * of the row index, which uuid relies on; a field that needs one draw pays one hash.
  */
 export class RowRandom {
-  private state = 0;
+  private base = 0;
+  private drawn = 0;
 
   constructor(private readonly seed: number) {}
 
   at(row: number): this {
-    this.state = hashRow(this.seed, row);
+    this.base = hashRow(this.seed, row);
+    this.drawn = 0;
     return this;
   }
 
-  /** Uniform in [0, 2^32). */
+  /** Uniform in [0, 2^32). Draw k > 0 mixes base + k·φ, computed only when asked for. */
   next(): number {
-    const out = this.state;
-    this.state = fmix32((this.state + GOLDEN) | 0);
-    return out;
+    const k = this.drawn;
+    this.drawn = k + 1;
+    return k === 0 ? this.base : fmix32((this.base + Math.imul(k, GOLDEN)) | 0);
   }
 
   /** Uniform integer in [0, n) for n ≤ 2^32. */

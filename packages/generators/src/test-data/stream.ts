@@ -8,7 +8,7 @@ import type { Writable } from 'node:stream';
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 /**
- * Writes text to an output stream honouring backpressure: once more than a few MB wait in
+ * Writes text and bytes to an output stream honouring backpressure: once more than a few MB wait in
  * the stream's buffer, waits for 'drain' (or the abort signal, or a stream error). Memory
  * stays at a few chunks whatever the row count.
  */
@@ -25,9 +25,9 @@ export class TextSink {
     });
   }
 
-  async write(text: string): Promise<void> {
+  async write(data: string | Uint8Array): Promise<void> {
     if (this.failure) throw this.failure;
-    if (text === '' || this.stream.write(text) || this.stream.writableLength < MAX_BUFFERED_BYTES)
+    if (data.length === 0 || this.stream.write(data) || this.stream.writableLength < MAX_BUFFERED_BYTES)
       return;
     await this.drain();
   }

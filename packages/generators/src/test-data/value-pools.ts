@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Faker } from '@faker-js/faker';
 import { deriveSeed } from './prng.ts';
@@ -77,15 +78,25 @@ const RECIPES: Record<PoolName, PoolRecipe> = {
   urlWords: { draws: 3000, draw: (f) => f.word.sample(), clean: slugify, minimum: 50 },
 };
 
-function drawPool(name: PoolName, faker: Faker, seed: number): string[] {
+/** Longest stretch of faker calls between yields: a 3,000-address pool takes ~60 ms in all. */
+const SLICE_MS = 8;
+
+async function drawPool(name: PoolName, faker: Faker, seed: number, signal: AbortSignal): Promise<string[]> {
   const recipe = RECIPES[name];
-  // Seeded per pool by name, so a pool does not change when other fields are added.
+  // Seeded per pool by name, so a pool does not change when other fields are added. The
+  // Faker instance is this job's own, so yielding between slices cannot disturb the sequence.
   faker.seed(deriveSeed(seed, 'pool', name));
   const values = new Set<string>();
+  let sliceStart = performance.now();
   for (let i = 0; i < recipe.draws; i += 1) {
     const raw = recipe.draw(faker).trim();
     const value = recipe.clean ? recipe.clean(raw) : raw;
     if (value !== '') values.add(value);
+    if ((i & 7) === 7 && performance.now() - sliceStart > SLICE_MS) {
+      await yieldToLoop();
+      signal.throwIfAborted();
+      sliceStart = performance.now();
+    }
   }
   return [...values];
 }
@@ -99,7 +110,7 @@ export interface PoolBuildOptions {
   onPool?: (name: PoolName, index: number, count: number) => void;
 }
 
-/** Builds the named pools, yielding to the event loop between pools (each takes ≤ ~20 ms). */
+/** Builds the named pools, yielding to the event loop every few milliseconds. */
 export async function buildPools(
   names: ReadonlySet<PoolName>,
   options: PoolBuildOptions,
@@ -109,10 +120,10 @@ export async function buildPools(
   for (const [index, name] of wanted.entries()) {
     options.signal.throwIfAborted();
     options.onPool?.(name, index, wanted.length);
-    let values = drawPool(name, options.faker, options.seed);
+    let values = await drawPool(name, options.faker, options.seed, options.signal);
     const minimum = RECIPES[name].minimum ?? 1;
     if (values.length < minimum) {
-      values = drawPool(name, await options.fallbackFaker(), options.seed);
+      values = await drawPool(name, await options.fallbackFaker(), options.seed, options.signal);
     }
     if (values.length === 0) throw new Error(`could not build the ${name} value pool`);
     pools[name] = values;

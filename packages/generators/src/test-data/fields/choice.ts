@@ -2,14 +2,16 @@ import { RowRandom } from '../prng.ts';
 import { distinctEnumValues } from '../ranges.ts';
 import { compilePattern } from '../regex.ts';
 import type { FieldOf } from '../schema/fields.ts';
+import { utf8 } from '../writers/bytes.ts';
 import type { Encoder } from '../writers/types.ts';
+import { textWriter } from './context.ts';
 import type { FieldContext, ValueColumn } from './context.ts';
 import { indexPicker } from './numeric.ts';
 
-function encodeValue(encoder: Encoder, value: string | number | boolean): string {
-  if (typeof value === 'number') return encoder.number(String(value));
-  if (typeof value === 'boolean') return encoder.boolean(value);
-  return encoder.text(value);
+function encodeValue(encoder: Encoder, value: string | number | boolean): Uint8Array {
+  if (typeof value === 'number') return utf8(String(value));
+  if (typeof value === 'boolean') return utf8(encoder.boolean(value));
+  return utf8(encoder.text(value));
 }
 
 function enumSqlType(values: readonly (string | number | boolean)[]): string {
@@ -25,7 +27,7 @@ export function enumColumn(field: FieldOf<'enum'>, context: FieldContext): Value
   const sqlType = enumSqlType(values);
   if (!field.weights || context.unique) {
     const pick = indexPicker(context, tokens.length);
-    return { sqlType, token: (row) => tokens[pick(row)] as string };
+    return { sqlType, write: (row, out) => out.bytes(tokens[pick(row)] as Uint8Array) };
   }
   // Cumulative weights scaled to 2^32, searched with one 32-bit draw per row.
   const total = field.weights.reduce((sum, w) => sum + w, 0);
@@ -38,7 +40,7 @@ export function enumColumn(field: FieldOf<'enum'>, context: FieldContext): Value
   const random = new RowRandom(context.seed);
   return {
     sqlType,
-    token(row) {
+    write(row, out) {
       const draw = random.at(row).next();
       let lo = 0;
       let hi = cumulative.length - 1;
@@ -47,7 +49,7 @@ export function enumColumn(field: FieldOf<'enum'>, context: FieldContext): Value
         if (draw < (cumulative[mid] as number)) hi = mid;
         else lo = mid + 1;
       }
-      return tokens[lo] as string;
+      out.bytes(tokens[lo] as Uint8Array);
     },
   };
 }
@@ -55,8 +57,8 @@ export function enumColumn(field: FieldOf<'enum'>, context: FieldContext): Value
 export function patternColumn(field: FieldOf<'pattern'>, context: FieldContext): ValueColumn {
   const pattern = compilePattern(field.pattern);
   const random = new RowRandom(context.seed);
-  const { encoder } = context;
-  return { sqlType: 'TEXT', token: (row) => encoder.text(pattern.generate(random.at(row))) };
+  const write = textWriter(context.encoder);
+  return { sqlType: 'TEXT', write: (row, out) => write(pattern.generate(random.at(row)), out) };
 }
 
 /**
@@ -69,5 +71,5 @@ export function foreignKeyColumn(
 ): ValueColumn {
   const target = context.reference(field.table, field.field);
   const pick = indexPicker(context, target.rows);
-  return { sqlType: target.sqlType, token: (row) => target.token(pick(row)) };
+  return { sqlType: target.sqlType, write: (row, out) => target.write(pick(row), out) };
 }

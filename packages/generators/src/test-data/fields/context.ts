@@ -1,9 +1,11 @@
 import type { Pools } from '../value-pools.ts';
-import type { Encoder } from '../writers/types.ts';
+import { utf8 } from '../writers/bytes.ts';
+import type { ByteChunk } from '../writers/bytes.ts';
+import type { Encoder, RowWriter } from '../writers/types.ts';
 
 /** A column's value for any row, never null (nullability is applied on top). */
 export interface ValueColumn {
-  token(row: number): string;
+  write: RowWriter;
   sqlType: string;
 }
 
@@ -25,12 +27,22 @@ export function pool(context: FieldContext, name: keyof Pools): readonly string[
   return values;
 }
 
-/** Encodes every value of a pool once, checking plainness once rather than per row. */
-export function encodePool(encoder: Encoder, values: readonly string[]): string[] {
-  return values.map((value) => encoder.text(value));
+/** Every value encoded for the format once, as bytes: per row, a copy. */
+export function encodePool(encoder: Encoder, values: readonly string[]): Uint8Array[] {
+  return values.map((value) => utf8(encoder.text(value)));
+}
+
+/** Values as raw UTF-8 (no quoting), for composing plain text. */
+export function rawPool(values: readonly string[]): Uint8Array[] {
+  return values.map((value) => utf8(value));
 }
 
 /** True when every value is plain in this format, so concatenations of them are plain too. */
 export function allPlain(encoder: Encoder, ...lists: (readonly string[])[]): boolean {
   return lists.every((list) => list.every((value) => encoder.isPlain(value)));
+}
+
+/** Writes any text, escaped as the format needs: for values composed per row. */
+export function textWriter(encoder: Encoder): (text: string, out: ByteChunk) => void {
+  return (text, out) => out.utf8(encoder.text(text));
 }

@@ -1,5 +1,6 @@
 import { deriveSeed, hashRow } from '../prng.ts';
 import type { FieldSpec } from '../schema/fields.ts';
+import { utf8 } from '../writers/bytes.ts';
 import type { Column } from '../writers/types.ts';
 import { enumColumn, foreignKeyColumn, patternColumn } from './choice.ts';
 import type { FieldContext, ValueColumn } from './context.ts';
@@ -46,14 +47,17 @@ export function outputColumn(field: FieldSpec, value: ValueColumn, context: Fiel
   const unique = field.unique || field.type === 'uuid';
   const sql: Column['sql'] = { type: value.sqlType, notNull: field.nullable === 0, unique };
   if (field.type === 'foreign_key') sql.references = { table: field.table, column: field.field };
-  if (field.nullable === 0) return { name: field.name, token: value.token, sql };
+  if (field.nullable === 0) return { name: field.name, write: value.write, sql };
   const nullSeed = deriveSeed(context.seed, 'null');
   const cut = field.nullable * 4_294_967_296;
-  const nullToken = context.encoder.null;
-  const token = value.token;
+  const nullBytes = utf8(context.encoder.null);
+  const write = value.write;
   return {
     name: field.name,
-    token: (row) => (hashRow(nullSeed, row) < cut ? nullToken : token(row)),
+    write(row, out) {
+      if (hashRow(nullSeed, row) < cut) out.bytes(nullBytes);
+      else write(row, out);
+    },
     sql,
   };
 }

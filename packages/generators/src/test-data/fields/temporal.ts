@@ -1,29 +1,70 @@
-import { formatDay, formatSecond } from '../dates.ts';
+import { civilPacked, formatDay } from '../dates.ts';
 import { daySpan, secondSpan } from '../ranges.ts';
 import type { FieldOf } from '../schema/fields.ts';
+import { utf8 } from '../writers/bytes.ts';
+import type { ByteChunk } from '../writers/bytes.ts';
 import type { FieldContext, ValueColumn } from './context.ts';
 import { indexPicker } from './numeric.ts';
 
-/** Up to this many days (~110 years) every date is formatted once, up front. */
+/** Up to this many days (~110 years) every date is encoded once, up front. */
 const PRECOMPUTED_DAYS = 40_000;
+const SECONDS_PER_DAY = 86_400;
+const DASH = 45;
+const COLON = 58;
+const T = 84;
+const Z = 90;
+
+function writeDay(out: ByteChunk, day: number): void {
+  const packed = civilPacked(day);
+  out.padded(Math.floor(packed / 512), 4);
+  out.byte(DASH);
+  out.padded((packed >> 5) & 15, 2);
+  out.byte(DASH);
+  out.padded(packed & 31, 2);
+}
 
 export function dateColumn(field: FieldOf<'date'>, context: FieldContext): ValueColumn {
   const { first, count } = daySpan(field);
   const pick = indexPicker(context, count);
-  const { encoder } = context;
+  const { quote } = context.encoder;
   if (count <= PRECOMPUTED_DAYS) {
-    const tokens = Array.from({ length: count }, (_, i) => encoder.plain(formatDay(first + i)));
-    return { sqlType: 'DATE', token: (row) => tokens[pick(row)] as string };
+    const tokens = Array.from({ length: count }, (_, i) => utf8(`${quote}${formatDay(first + i)}${quote}`));
+    return { sqlType: 'DATE', write: (row, out) => out.bytes(tokens[pick(row)] as Uint8Array) };
   }
-  return { sqlType: 'DATE', token: (row) => encoder.plain(formatDay(first + pick(row))) };
+  const quoteBytes = utf8(quote);
+  return {
+    sqlType: 'DATE',
+    write(row, out) {
+      out.bytes(quoteBytes);
+      writeDay(out, first + pick(row));
+      out.bytes(quoteBytes);
+    },
+  };
 }
 
 export function dateTimeColumn(field: FieldOf<'datetime'>, context: FieldContext): ValueColumn {
   const { first, count } = secondSpan(field);
   const pick = indexPicker(context, count);
-  const { encoder } = context;
+  const quote = utf8(context.encoder.quote);
   return {
     sqlType: 'TIMESTAMP WITH TIME ZONE',
-    token: (row) => encoder.plain(formatSecond(first + pick(row))),
+    write(row, out) {
+      const second = first + pick(row);
+      const day = Math.floor(second / SECONDS_PER_DAY);
+      let rest = second - day * SECONDS_PER_DAY;
+      const h = Math.floor(rest / 3600);
+      rest -= h * 3600;
+      const m = Math.floor(rest / 60);
+      out.bytes(quote);
+      writeDay(out, day);
+      out.byte(T);
+      out.padded(h, 2);
+      out.byte(COLON);
+      out.padded(m, 2);
+      out.byte(COLON);
+      out.padded(rest - m * 60, 2);
+      out.byte(Z);
+      out.bytes(quote);
+    },
   };
 }

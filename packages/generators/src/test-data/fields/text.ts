@@ -1,18 +1,30 @@
 import { uniqueIndexer } from '../permutation.ts';
 import { deriveSeed, RowRandom } from '../prng.ts';
 import { CHARSETS } from '../schema/fields.ts';
-import type { FieldOf, PooledType } from '../schema/fields.ts';
+import type { FieldOf, FieldSpec, PooledType } from '../schema/fields.ts';
 import type { PoolName } from '../value-pools.ts';
-import { allPlain, encodePool, pool } from './context.ts';
+import { utf8 } from '../writers/bytes.ts';
+import type { ByteChunk } from '../writers/bytes.ts';
+import { allPlain, encodePool, pool, rawPool, textWriter } from './context.ts';
 import type { FieldContext, ValueColumn } from './context.ts';
 
-const TEXT = 'TEXT';
-const DIGIT = '0123456789';
+/**
+ * Text fields. Where every piece is known to need no escaping in the output format (checked
+ * once per pool), values are composed straight into the output as bytes; otherwise they are
+ * built as strings and escaped per row.
+ */
 
-/** Which pools each type samples from (run.ts builds only these). */
-export const POOLS_BY_TYPE: Partial<
-  Record<FieldOf<'sentence' | 'text'>['type'] | PooledType, PoolName[]>
-> = {
+const TEXT = 'TEXT';
+const SPACE = 32;
+const HYPHEN = 45;
+const POINT = 46;
+const SLASH = 47;
+const AT = 64;
+
+export type TextField = Extract<FieldSpec, { type: 'string' | 'sentence' | 'text' | PooledType }>;
+
+/** Which pools each type samples from (only these are built). */
+export const POOLS_BY_TYPE: Partial<Record<TextField['type'], PoolName[]>> = {
   name: ['firstNames', 'lastNames'],
   first_name: ['firstNames'],
   last_name: ['lastNames'],
@@ -29,89 +41,92 @@ export const POOLS_BY_TYPE: Partial<
   text: ['words'],
 };
 
+/** A column whose values are strings made per row, escaped per row. */
+function perRowText(context: FieldContext, value: (row: number) => string): ValueColumn {
+  const write = textWriter(context.encoder);
+  return { sqlType: TEXT, write: (row, out) => write(value(row), out) };
+}
+
 /** Text made unique by appending the (1-based) row number, e.g. "Anna #17". */
-function uniqueSuffix(
-  context: FieldContext,
-  value: (row: number) => string,
-): (row: number) => string {
-  const { encoder } = context;
-  return (row) => encoder.text(`${value(row)} #${row + 1}`);
+function withRowSuffix(context: FieldContext, value: (row: number) => string): ValueColumn {
+  return perRowText(context, (row) => `${value(row)} #${row + 1}`);
 }
 
 function fromPool(context: FieldContext, name: PoolName): ValueColumn {
   const values = pool(context, name);
   const random = new RowRandom(context.seed);
-  if (context.unique) {
-    return {
-      sqlType: TEXT,
-      token: uniqueSuffix(context, (row) => values[random.at(row).below(values.length)] as string),
-    };
-  }
+  if (context.unique) return withRowSuffix(context, (row) => values[random.at(row).below(values.length)] as string);
   const tokens = encodePool(context.encoder, values);
-  return { sqlType: TEXT, token: (row) => tokens[random.at(row).below(tokens.length)] as string };
+  return { sqlType: TEXT, write: (row, out) => out.bytes(tokens[random.at(row).below(tokens.length)] as Uint8Array) };
 }
 
 function fullName(context: FieldContext): ValueColumn {
   const first = pool(context, 'firstNames');
   const last = pool(context, 'lastNames');
   const random = new RowRandom(context.seed);
-  const value = (row: number): string => {
-    random.at(row);
-    return `${first[random.below(first.length)] as string} ${last[random.below(last.length)] as string}`;
-  };
-  if (context.unique) return { sqlType: TEXT, token: uniqueSuffix(context, value) };
-  const { encoder } = context;
-  const plain = allPlain(encoder, first, last);
-  return {
-    sqlType: TEXT,
-    token: (row) => (plain ? encoder.plain(value(row)) : encoder.text(value(row))),
-  };
-}
-
-/**
- * first.last42@domain: pooled ASCII name parts, separators and domains. When unique, the
- * number is a permutation of the row index: names contain no digits, so the trailing number
- * alone makes two addresses differ.
- */
-function email(context: FieldContext): ValueColumn {
-  const names = pool(context, 'emailNames');
-  const domains = pool(context, 'domains');
-  const free = pool(context, 'freeEmailDomains');
-  const random = new RowRandom(context.seed);
-  const separators = ['.', '_', '', '.'];
-  const number = context.unique
-    ? uniqueIndexer(context.rows, deriveSeed(context.seed, 'unique'))
-    : undefined;
-  const { encoder } = context;
-  return {
-    sqlType: TEXT,
-    token(row) {
+  if (context.unique || !allPlain(context.encoder, first, last)) {
+    const value = (row: number): string => {
       random.at(row);
-      let local =
-        (names[random.below(names.length)] as string) + (separators[random.below(4)] as string);
-      local += names[random.below(names.length)] as string;
-      if (number) local += String(number(row));
-      else if (random.below(2) === 0) local += String(random.below(100));
-      const domain =
-        random.below(10) < 6
-          ? free[random.below(free.length)]
-          : domains[random.below(domains.length)];
-      return encoder.plain(`${local}@${domain as string}`);
+      return `${first[random.below(first.length)] as string} ${last[random.below(last.length)] as string}`;
+    };
+    return context.unique ? withRowSuffix(context, value) : perRowText(context, value);
+  }
+  const firstBytes = rawPool(first);
+  const lastBytes = rawPool(last);
+  const quote = utf8(context.encoder.quote);
+  return {
+    sqlType: TEXT,
+    write(row, out) {
+      random.at(row);
+      out.bytes(quote);
+      out.bytes(firstBytes[random.below(firstBytes.length)] as Uint8Array);
+      out.byte(SPACE);
+      out.bytes(lastBytes[random.below(lastBytes.length)] as Uint8Array);
+      out.bytes(quote);
     },
   };
 }
 
-interface DigitTemplate {
-  /** Literal text around the digit slots: parts[0] slot parts[1] slot ... parts[n]. */
-  parts: string[];
-  plain: boolean;
+/**
+ * first.last42@domain from pooled ASCII name parts, separators and domains (plain in every
+ * format). When unique, the number is a permutation of the row index: names contain no
+ * digits, so the trailing number alone makes two addresses differ.
+ */
+function email(context: FieldContext): ValueColumn {
+  const names = rawPool(pool(context, 'emailNames'));
+  const domains = rawPool(pool(context, 'domains').map((d) => `@${d}`));
+  const free = rawPool(pool(context, 'freeEmailDomains').map((d) => `@${d}`));
+  const separators = [POINT, 95, 0, POINT];
+  const random = new RowRandom(context.seed);
+  const number = context.unique ? uniqueIndexer(context.rows, deriveSeed(context.seed, 'unique')) : undefined;
+  const quote = utf8(context.encoder.quote);
+  return {
+    sqlType: TEXT,
+    write(row, out) {
+      random.at(row);
+      out.bytes(quote);
+      out.bytes(names[random.below(names.length)] as Uint8Array);
+      const separator = separators[random.below(4)] as number;
+      if (separator !== 0) out.byte(separator);
+      out.bytes(names[random.below(names.length)] as Uint8Array);
+      if (number) out.uint(number(row));
+      else if (random.below(2) === 0) out.uint(random.below(100));
+      const domain = random.below(10) < 6 ? free[random.below(free.length)] : domains[random.below(domains.length)];
+      out.bytes(domain as Uint8Array);
+      out.bytes(quote);
+    },
+  };
 }
 
-/** Keeps a phone number's layout and prefix, turning its last `slots` digits into slots. */
-function digitTemplate(sample: string, slots: number, plain: boolean): DigitTemplate {
+function countDigits(text: string): number {
+  return [...text].filter((c) => c >= '0' && c <= '9').length;
+}
+
+/** A phone layout: literal parts around `slots` digit slots (its last digits), as bytes. */
+function digitTemplate(sample: string, slots: number): Uint8Array[] {
   const parts: string[] = [];
   let current = '';
-  let remaining = [...sample].filter((c) => c >= '0' && c <= '9').length;
+  let remaining = countDigits(sample);
   for (const c of sample) {
     const isDigit = c >= '0' && c <= '9';
     if (isDigit && remaining <= slots) {
@@ -121,51 +136,59 @@ function digitTemplate(sample: string, slots: number, plain: boolean): DigitTemp
     if (isDigit) remaining -= 1;
   }
   parts.push(current);
-  return { parts, plain };
+  return parts.map(utf8);
 }
 
-function countDigits(text: string): number {
-  return [...text].filter((c) => c >= '0' && c <= '9').length;
+function writeTemplate(out: ByteChunk, parts: readonly Uint8Array[], digit: (slot: number) => number): void {
+  out.bytes(parts[0] as Uint8Array);
+  for (let slot = 1; slot < parts.length; slot += 1) {
+    out.byte(48 + digit(slot - 1));
+    out.bytes(parts[slot] as Uint8Array);
+  }
 }
 
 function phone(context: FieldContext): ValueColumn {
-  const samples = pool(context, 'phones');
-  const random = new RowRandom(context.seed);
   const { encoder } = context;
-  const fill = (template: DigitTemplate, digits: (slot: number) => number): string => {
-    const parts = template.parts;
-    let out = parts[0] as string;
-    for (let slot = 1; slot < parts.length; slot += 1)
-      out += DIGIT[digits(slot - 1)] + (parts[slot] as string);
-    return template.plain ? encoder.plain(out) : encoder.text(out);
-  };
+  const samples = pool(context, 'phones').filter((s) => encoder.isPlain(s) && countDigits(s) >= 7);
+  if (samples.length === 0) throw new Error('the locale has no usable phone number layouts');
+  const random = new RowRandom(context.seed);
+  const quote = utf8(encoder.quote);
   if (context.unique) {
-    // One layout for all rows (two layouts could spell the same number); its last k digits
-    // carry a permutation of the row index. k ≥ 7 covers the 10,000,000-row maximum.
-    const sample = samples.find((s) => countDigits(s) >= 8) ?? samples[0] ?? '';
-    const k = Math.min(9, countDigits(sample) - 1);
-    if (k < 7 || 10 ** k < context.rows)
-      throw new Error('the locale has no phone layout long enough for unique values');
-    const template = digitTemplate(sample, k, encoder.isPlain(sample));
-    const number = uniqueIndexer(10 ** k, deriveSeed(context.seed, 'unique'));
+    // One layout for all rows (two layouts could spell the same number); its last 7 digits
+    // carry a permutation of the row index: 10^7 covers the 10,000,000-row maximum.
+    const slots = 7;
+    const sample = samples.find((s) => countDigits(s) > slots);
+    if (sample === undefined || 10 ** slots < context.rows) {
+      throw new Error('the locale has no phone number layout long enough for unique values');
+    }
+    const parts = digitTemplate(sample, slots);
+    const number = uniqueIndexer(10 ** slots, deriveSeed(context.seed, 'unique'));
     return {
       sqlType: TEXT,
-      token(row) {
-        const digits = String(number(row)).padStart(k, '0');
-        return fill(template, (slot) => digits.charCodeAt(slot) - 48);
+      write(row, out) {
+        let n = number(row);
+        let divisor = 10 ** (slots - 1);
+        out.bytes(quote);
+        writeTemplate(out, parts, () => {
+          const d = Math.floor(n / divisor);
+          n -= d * divisor;
+          divisor /= 10;
+          return d;
+        });
+        out.bytes(quote);
       },
     };
   }
-  const templates = samples.map((s) =>
-    digitTemplate(s, Math.min(7, countDigits(s) - 1), encoder.isPlain(s)),
-  );
+  // The last 6 digits vary; the rest (country, area and exchange prefix) keeps the locale's shape.
+  const templates = samples.map((s) => digitTemplate(s, 6));
+  const digit = (): number => random.below(10);
   return {
     sqlType: TEXT,
-    token(row) {
+    write(row, out) {
       random.at(row);
-      return fill(templates[random.below(templates.length)] as DigitTemplate, () =>
-        random.below(10),
-      );
+      out.bytes(quote);
+      writeTemplate(out, templates[random.below(templates.length)] as Uint8Array[], digit);
+      out.bytes(quote);
     },
   };
 }
@@ -175,11 +198,7 @@ function address(context: FieldContext): ValueColumn {
   const samples = pool(context, 'streetAddresses').map((sample) => {
     const match = /\d+/.exec(sample);
     if (!match) return { before: sample, width: 0, after: '' };
-    return {
-      before: sample.slice(0, match.index),
-      width: match[0].length,
-      after: sample.slice(match.index + match[0].length),
-    };
+    return { before: sample.slice(0, match.index), width: match[0].length, after: sample.slice(match.index + match[0].length) };
   });
   const random = new RowRandom(context.seed);
   const value = (row: number): string => {
@@ -189,68 +208,115 @@ function address(context: FieldContext): ValueColumn {
     const low = 10 ** (sample.width - 1);
     return `${sample.before}${low + random.below(9 * low)}${sample.after}`;
   };
-  if (context.unique) return { sqlType: TEXT, token: uniqueSuffix(context, value) };
-  const { encoder } = context;
-  return { sqlType: TEXT, token: (row) => encoder.text(value(row)) };
-}
-
-function url(context: FieldContext): ValueColumn {
-  const domains = pool(context, 'domains');
-  const words = pool(context, 'urlWords');
-  const random = new RowRandom(context.seed);
-  const { encoder } = context;
+  const pieces = samples.flatMap((s) => [s.before, s.after]);
+  if (context.unique || !allPlain(context.encoder, pieces)) {
+    return context.unique ? withRowSuffix(context, value) : perRowText(context, value);
+  }
+  const encoded = samples.map((s) => ({ before: utf8(s.before), width: s.width, after: utf8(s.after) }));
+  const quote = utf8(context.encoder.quote);
   return {
     sqlType: TEXT,
-    token(row) {
+    write(row, out) {
       random.at(row);
-      let out = `https://www.${domains[random.below(domains.length)] as string}/${words[random.below(words.length)] as string}`;
-      if (random.below(2) === 0) out += `-${words[random.below(words.length)] as string}`;
-      if (context.unique) out += `/${row + 1}`;
-      return encoder.plain(out);
+      const sample = encoded[random.below(encoded.length)] as (typeof encoded)[number];
+      out.bytes(quote);
+      out.bytes(sample.before);
+      if (sample.width > 0) {
+        const low = 10 ** (sample.width - 1);
+        out.uint(low + random.below(9 * low));
+        out.bytes(sample.after);
+      }
+      out.bytes(quote);
     },
   };
 }
 
-function sentenceMaker(
-  context: FieldContext,
-): (random: RowRandom, minWords: number, maxWords: number) => string {
+function url(context: FieldContext): ValueColumn {
+  const domains = rawPool(pool(context, 'domains').map((d) => `https://www.${d}/`));
+  const words = rawPool(pool(context, 'urlWords'));
+  const random = new RowRandom(context.seed);
+  const quote = utf8(context.encoder.quote);
+  return {
+    sqlType: TEXT,
+    write(row, out) {
+      random.at(row);
+      out.bytes(quote);
+      out.bytes(domains[random.below(domains.length)] as Uint8Array);
+      out.bytes(words[random.below(words.length)] as Uint8Array);
+      if (random.below(2) === 0) {
+        out.byte(HYPHEN);
+        out.bytes(words[random.below(words.length)] as Uint8Array);
+      }
+      if (context.unique) {
+        out.byte(SLASH);
+        out.uint(row + 1);
+      }
+      out.bytes(quote);
+    },
+  };
+}
+
+interface Sentences {
+  /** Appends one sentence of `minWords`–`maxWords` words. */
+  write(random: RowRandom, minWords: number, maxWords: number, out: ByteChunk): void;
+  text(random: RowRandom, minWords: number, maxWords: number): string;
+  plain: boolean;
+}
+
+function sentences(context: FieldContext): Sentences {
   const words = pool(context, 'words');
   const capitalised = words.map((w) => w.charAt(0).toLocaleUpperCase() + w.slice(1));
-  return (random, minWords, maxWords) => {
-    const count = minWords + random.below(maxWords - minWords + 1);
-    let out = capitalised[random.below(words.length)] as string;
-    for (let i = 1; i < count; i += 1) out += ` ${words[random.below(words.length)] as string}`;
-    return `${out}.`;
+  const wordBytes = rawPool(words);
+  const capitalisedBytes = rawPool(capitalised);
+  const n = words.length;
+  return {
+    plain: allPlain(context.encoder, words, capitalised),
+    write(random, minWords, maxWords, out) {
+      const count = minWords + random.below(maxWords - minWords + 1);
+      out.bytes(capitalisedBytes[random.below(n)] as Uint8Array);
+      for (let i = 1; i < count; i += 1) {
+        out.byte(SPACE);
+        out.bytes(wordBytes[random.below(n)] as Uint8Array);
+      }
+      out.byte(POINT);
+    },
+    text(random, minWords, maxWords) {
+      const count = minWords + random.below(maxWords - minWords + 1);
+      let text = capitalised[random.below(n)] as string;
+      for (let i = 1; i < count; i += 1) text += ` ${words[random.below(n)] as string}`;
+      return `${text}.`;
+    },
   };
 }
 
-function sentence(field: FieldOf<'sentence'>, context: FieldContext): ValueColumn {
-  const make = sentenceMaker(context);
+/** Sentence and paragraph columns: `count` sentences per row of the given word range. */
+function prose(context: FieldContext, count: (random: RowRandom) => number, minWords: number, maxWords: number): ValueColumn {
+  const made = sentences(context);
   const random = new RowRandom(context.seed);
-  const value = (row: number): string => make(random.at(row), field.min_words, field.max_words);
+  if (context.unique || !made.plain) {
+    const value = (row: number): string => {
+      random.at(row);
+      const n = count(random);
+      let text = made.text(random, minWords, maxWords);
+      for (let i = 1; i < n; i += 1) text += ` ${made.text(random, minWords, maxWords)}`;
+      return text;
+    };
+    return context.unique ? withRowSuffix(context, value) : perRowText(context, value);
+  }
+  const quote = utf8(context.encoder.quote);
   return {
     sqlType: TEXT,
-    token: context.unique
-      ? uniqueSuffix(context, value)
-      : (row) => context.encoder.text(value(row)),
-  };
-}
-
-function paragraph(field: FieldOf<'text'>, context: FieldContext): ValueColumn {
-  const make = sentenceMaker(context);
-  const random = new RowRandom(context.seed);
-  const value = (row: number): string => {
-    random.at(row);
-    const count = field.min_sentences + random.below(field.max_sentences - field.min_sentences + 1);
-    let out = make(random, 4, 12);
-    for (let i = 1; i < count; i += 1) out += ` ${make(random, 4, 12)}`;
-    return out;
-  };
-  return {
-    sqlType: TEXT,
-    token: context.unique
-      ? uniqueSuffix(context, value)
-      : (row) => context.encoder.text(value(row)),
+    write(row, out) {
+      random.at(row);
+      const n = count(random);
+      out.bytes(quote);
+      made.write(random, minWords, maxWords, out);
+      for (let i = 1; i < n; i += 1) {
+        out.byte(SPACE);
+        made.write(random, minWords, maxWords, out);
+      }
+      out.bytes(quote);
+    },
   };
 }
 
@@ -259,7 +325,7 @@ function paragraph(field: FieldOf<'text'>, context: FieldContext): ValueColumn {
  * index in base |charset| (k the fewest that can number every row), the rest stay random.
  */
 function randomString(field: FieldOf<'string'>, context: FieldContext): ValueColumn {
-  const chars = CHARSETS[field.charset];
+  const chars = utf8(CHARSETS[field.charset]);
   const base = chars.length;
   const random = new RowRandom(context.seed);
   let prefix = 0;
@@ -269,23 +335,28 @@ function randomString(field: FieldOf<'string'>, context: FieldContext): ValueCol
     number = uniqueIndexer(base ** prefix, deriveSeed(context.seed, 'unique'));
   }
   const minLength = Math.max(field.min_length, prefix);
-  const { encoder } = context;
-  const plain = encoder.isPlain(chars);
+  const quote = utf8(context.encoder.quote);
+  const empty = utf8(context.encoder.text(''));
   return {
     sqlType: `VARCHAR(${Math.max(1, field.max_length)})`,
-    token(row) {
+    write(row, out) {
       random.at(row);
       const length = minLength + random.below(field.max_length - minLength + 1);
-      let out = '';
+      if (length === 0) {
+        out.bytes(empty);
+        return;
+      }
+      out.bytes(quote);
       if (number) {
         let n = number(row);
         for (let i = 0; i < prefix; i += 1) {
-          out += chars[n % base] as string;
-          n = Math.floor(n / base);
+          const q = Math.floor(n / base);
+          out.byte(chars[n - q * base] as number);
+          n = q;
         }
       }
-      for (let i = out.length; i < length; i += 1) out += chars[random.below(base)] as string;
-      return plain ? encoder.plain(out) : encoder.text(out);
+      for (let i = prefix; i < length; i += 1) out.byte(chars[random.below(base)] as number);
+      out.bytes(quote);
     },
   };
 }
@@ -300,17 +371,16 @@ const POOL_OF: Partial<Record<PooledType, PoolName>> = {
   product_name: 'productNames',
 };
 
-export function textColumn(
-  field: FieldOf<'string' | 'sentence' | 'text'> | Extract<FieldOf<PooledType>, { type: string }>,
-  context: FieldContext,
-): ValueColumn {
+export function textColumn(field: TextField, context: FieldContext): ValueColumn {
   switch (field.type) {
     case 'string':
       return randomString(field, context);
     case 'sentence':
-      return sentence(field, context);
-    case 'text':
-      return paragraph(field, context);
+      return prose(context, () => 1, field.min_words, field.max_words);
+    case 'text': {
+      const { min_sentences: min, max_sentences: max } = field;
+      return prose(context, (random) => min + random.below(max - min + 1), 4, 12);
+    }
     case 'name':
       return fullName(context);
     case 'email':

@@ -1,6 +1,9 @@
-import type { Encoder, OutputFormat, TableShape, TableSink } from './types.ts';
+import type { Encoder, OutputFormat, RowWriter, TableShape, TableSink } from './types.ts';
 
 const NEEDS_QUOTES = /[",\r\n]/;
+const COMMA = 44;
+const CR = 13;
+const LF = 10;
 
 /**
  * RFC 4180: CRLF line ends; a field with a comma, quote or line break is quoted, quotes
@@ -11,27 +14,26 @@ export const csvEncoder: Encoder = {
   text: (value) =>
     value === '' ? '""' : NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value,
   isPlain: (value) => !NEEDS_QUOTES.test(value),
-  plain: (value) => (value === '' ? '""' : value),
-  number: (literal) => literal,
+  quote: '',
   boolean: (value) => (value ? 'true' : 'false'),
   null: '',
 };
 
 function open(table: TableShape): TableSink {
-  const tokens = table.columns.map((c) => c.token);
-  const count = tokens.length;
-  const first = tokens[0] as (row: number) => string;
+  const writers: RowWriter[] = table.columns.map((c) => c.write);
+  const last = writers.length - 1;
   return {
     header: () => `${table.columns.map((c) => csvEncoder.text(c.name)).join(',')}\r\n`,
-    rows(from, to) {
-      let out = '';
+    rows(from, to, out) {
       for (let row = from; row < to; row += 1) {
-        let line = first(row);
-        for (let c = 1; c < count; c += 1)
-          line += `,${(tokens[c] as (row: number) => string)(row)}`;
-        out += `${line}\r\n`;
+        for (let c = 0; c < last; c += 1) {
+          (writers[c] as RowWriter)(row, out);
+          out.byte(COMMA);
+        }
+        (writers[last] as RowWriter)(row, out);
+        out.byte(CR);
+        out.byte(LF);
       }
-      return out;
     },
     footer: () => '',
   };

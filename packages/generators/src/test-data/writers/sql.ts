@@ -1,4 +1,5 @@
-import type { Column, Encoder, OutputFormat, TableShape } from './types.ts';
+import { utf8 } from './bytes.ts';
+import type { Column, Encoder, OutputFormat, RowWriter, TableShape } from './types.ts';
 
 /**
  * SQL that PostgreSQL and SQLite both load: double-quoted identifiers, single-quoted strings
@@ -8,11 +9,12 @@ import type { Column, Encoder, OutputFormat, TableShape } from './types.ts';
 export const sqlEncoder: Encoder = {
   text: (value) => `'${value.includes("'") ? value.replaceAll("'", "''") : value}'`,
   isPlain: (value) => !value.includes("'"),
-  plain: (value) => `'${value}'`,
-  number: (literal) => literal,
+  quote: "'",
   boolean: (value) => (value ? 'TRUE' : 'FALSE'),
   null: 'NULL',
 };
+
+const CLOSE_PAREN = 41;
 
 export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
@@ -42,23 +44,27 @@ export function sqlFormat(options: SqlOptions): OutputFormat {
     extension: 'sql',
     encoder: sqlEncoder,
     open(table) {
-      const tokens = table.columns.map((c) => c.token);
-      const count = tokens.length;
-      const first = tokens[0] as (row: number) => string;
-      const insert = `INSERT INTO ${quoteIdentifier(table.name)} (${table.columns.map((c) => quoteIdentifier(c.name)).join(', ')}) VALUES\n`;
+      const writers: RowWriter[] = table.columns.map((c) => c.write);
+      const count = writers.length;
+      const insert = utf8(
+        `INSERT INTO ${quoteIdentifier(table.name)} (${table.columns.map((c) => quoteIdentifier(c.name)).join(', ')}) VALUES\n(`,
+      );
+      const nextRow = utf8(',\n(');
+      const comma = utf8(', ');
+      const endStatement = utf8(');\n');
       const batch = options.batch_size;
       return {
         header: () => `BEGIN;\n${options.create_table ? createTableStatement(table) : ''}`,
-        rows(from, to) {
-          let out = '';
+        rows(from, to, out) {
           for (let row = from; row < to; row += 1) {
-            let line = `(${first(row)}`;
-            for (let c = 1; c < count; c += 1)
-              line += `, ${(tokens[c] as (row: number) => string)(row)}`;
-            const endsBatch = row % batch === batch - 1 || row === table.rows - 1;
-            out += (row % batch === 0 ? insert : ',\n') + line + (endsBatch ? ');\n' : ')');
+            out.bytes(row % batch === 0 ? insert : nextRow);
+            for (let c = 0; c < count; c += 1) {
+              if (c > 0) out.bytes(comma);
+              (writers[c] as RowWriter)(row, out);
+            }
+            if (row % batch === batch - 1 || row === table.rows - 1) out.bytes(endStatement);
+            else out.byte(CLOSE_PAREN);
           }
-          return out;
         },
         footer: () => 'COMMIT;\n',
       };

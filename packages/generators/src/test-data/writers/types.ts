@@ -1,13 +1,13 @@
+import type { ByteChunk } from './bytes.ts';
+
 /** How one output format writes values; field generators pre-encode pooled values with it once. */
 export interface Encoder {
   /** Text of any content, quoted and escaped as the format needs. */
   text(value: string): string;
-  /** True when `plain` may write this text: it needs no escaping in this format. */
+  /** True when the text may be written as quote + text + quote, with no escaping. */
   isPlain(value: string): boolean;
-  /** Text already known to be plain (checked once, e.g. for a whole pool): no per-row scan. */
-  plain(value: string): string;
-  /** A number already written as a plain decimal literal (no exponent). */
-  number(literal: string): string;
+  /** Written around plain text: '' (CSV), '"' (JSON), "'" (SQL). Never used for the empty string. */
+  readonly quote: string;
   boolean(value: boolean): string;
   /** A missing value. */
   readonly null: string;
@@ -20,10 +20,13 @@ export interface SqlColumnInfo {
   references?: { table: string; column: string };
 }
 
-/** One generated column: its encoded value for any row, computed on demand. */
+/** Writes the encoded value of one row; any row, in any order (values are pure functions of the row). */
+export type RowWriter = (row: number, out: ByteChunk) => void;
+
+/** One generated column. */
 export interface Column {
   name: string;
-  token(row: number): string;
+  write: RowWriter;
   sql: SqlColumnInfo;
 }
 
@@ -33,10 +36,10 @@ export interface TableShape {
   columns: readonly Column[];
 }
 
-/** Writes one table's file as text pieces; rows(from, to) is called for consecutive ranges. */
+/** Writes one table's file; rows(from, to, out) is called for consecutive ranges. */
 export interface TableSink {
   header(): string;
-  rows(from: number, to: number): string;
+  rows(from: number, to: number, out: ByteChunk): void;
   footer(): string;
 }
 

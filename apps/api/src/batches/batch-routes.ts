@@ -1,0 +1,36 @@
+import { pipeline } from 'node:stream/promises';
+import { Router } from 'express';
+import { parseRequest } from '../http/parse.ts';
+import { batchIdParamsSchema, createBatchRequestSchema } from './batch-schemas.ts';
+import type { BatchService } from './batch-service.ts';
+
+export function createBatchRoutes(batches: BatchService, maxBatchSize: number): Router {
+  const router = Router();
+  const batchRequestSchema = createBatchRequestSchema(maxBatchSize);
+
+  router.post('/jobs/batch', async (req, res) => {
+    const { requests } = parseRequest(batchRequestSchema, req.body, 'body');
+    const accepted = await batches.submit(requests);
+    res.status(202).location(accepted.links.self).json(accepted);
+  });
+
+  router.get('/batches/:id', async (req, res) => {
+    const { id } = parseRequest(batchIdParamsSchema, req.params, 'params');
+    res.json(await batches.get(id));
+  });
+
+  router.get('/batches/:id/result', async (req, res) => {
+    const { id } = parseRequest(batchIdParamsSchema, req.params, 'params');
+    const archive = await batches.archive(id);
+    res.status(200).attachment(archive.name).type('application/zip');
+    try {
+      await pipeline(archive.stream, res);
+    } catch (error) {
+      // The service logs archive failures; a client that went away needs nothing more.
+      // Before any byte was sent, the error handler can still answer properly.
+      if (!res.headersSent) throw error;
+    }
+  });
+
+  return router;
+}

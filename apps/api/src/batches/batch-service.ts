@@ -1,0 +1,331 @@
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import type { Redis } from 'ioredis';
+import { v7 as uuidv7 } from 'uuid';
+import {
+  GenqError,
+  isTerminal,
+  NotFoundError,
+  PRIORITIES,
+  ResultNotReadyError,
+  ServiceUnavailableError,
+  ValidationError,
+  zodIssueDetails,
+  type ErrorDetail,
+  type JobEvent,
+  type Logger,
+} from '@genq/core';
+import {
+  jobEventFromRecord,
+  type BatchesRepository,
+  type JobRecord,
+  type JobsRepository,
+  type NewJob,
+} from '@genq/db';
+import type { GeneratorRegistry } from '@genq/generators';
+import { parseJobEvent, type EnqueueRequest, type JobQueue, type RedisKeys } from '@genq/queue';
+import { createJobRequestSchema } from '../jobs/job-schemas.ts';
+import { listResultZip, streamBatchArchive, type ListedMember } from './batch-archive.ts';
+import {
+  batchLinks,
+  groupJobs,
+  summarizeBatch,
+  toBatchView,
+  type BatchSnapshotMessage,
+  type BatchView,
+} from './batch-view.ts';
+
+export interface BatchServiceDeps {
+  jobs: JobsRepository;
+  batches: BatchesRepository;
+  queue: JobQueue;
+  registry: GeneratorRegistry;
+  redis: Redis;
+  keys: RedisKeys;
+  artifactsDir: string;
+  maxAttempts: number;
+  logger: Logger;
+  /** Back-pressure (GENQ_QUEUE_MAX_PENDING): throws when `count` more jobs would not fit. */
+  queueLimit?: { assertQueueHasRoom(count: number): Promise<void> };
+}
+
+export interface BatchAccepted {
+  batch_id: string;
+  job_ids: string[];
+  total_jobs: number;
+  /**
+   * Sum of the generators' estimates for every job: work time, not wall time (jobs run in
+   * parallel across workers, and wait behind other jobs first).
+   */
+  estimated_total_time_seconds: number;
+  links: { self: string; result: string; websocket: string };
+}
+
+export interface BatchArchive {
+  name: string;
+  stream: Readable;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Batch use cases, free of HTTP: submit many jobs at once, follow them, fetch one ZIP. */
+export function createBatchService(deps: BatchServiceDeps) {
+  /**
+   * Checks every request (shape, then the generator's own input schema) and collects every
+   * problem, each path naming the item: `requests.3.input.rows`. Nothing is written unless
+   * all of them pass.
+   */
+  function validate(requests: unknown[]): { jobs: NewJob[]; estimate: number } {
+    const details: ErrorDetail[] = [];
+    const jobs: NewJob[] = [];
+    let estimate = 0;
+    let invalid = 0;
+    requests.forEach((raw, index) => {
+      const prefix = ['requests', String(index)];
+      const parsed = createJobRequestSchema.safeParse(raw);
+      if (!parsed.success) {
+        invalid += 1;
+        details.push(...zodIssueDetails(parsed.error.issues, prefix));
+        return;
+      }
+      const request = parsed.data;
+      let input: unknown;
+      try {
+        input = deps.registry.parseInput(request.generator, request.input);
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        invalid += 1;
+        details.push(...error.details.map((d) => ({ ...d, path: [...prefix, d.path].join('.') })));
+        return;
+      }
+      estimate += deps.registry.get(request.generator)?.estimateSeconds(input) ?? 0;
+      jobs.push({
+        id: uuidv7(),
+        clientId: null,
+        batchId: null,
+        generator: request.generator,
+        // Stored as sent, as for single jobs: the worker parses it again.
+        input: request.input,
+        priority: PRIORITIES[request.priority ?? 'NORMAL'],
+        maxAttempts: deps.maxAttempts,
+        idempotencyKey: null,
+        target: request.target ?? null,
+      });
+    });
+    if (invalid > 0) {
+      throw new ValidationError(
+        `invalid batch: ${invalid} of ${requests.length} requests are invalid, nothing was submitted`,
+        details,
+      );
+    }
+    return { jobs, estimate };
+  }
+
+  /**
+   * Puts the batch's jobs in Redis, one `addBulk` per generator queue, one queue after the
+   * other. `addBulk` sends its jobs in one pipeline (BullMQ 6 does not wrap it in MULTI), so
+   * even a single queue can end up holding some of the jobs when it fails: on any failure
+   * the caller removes every job of the batch from every queue. Queues are filled one at a
+   * time so that no `addBulk` is still in flight when that cleanup runs.
+   */
+  async function enqueue(jobs: NewJob[]): Promise<EnqueueRequest[]> {
+    const byGenerator = new Map<string, EnqueueRequest[]>();
+    const all: EnqueueRequest[] = [];
+    for (const job of jobs) {
+      const request = {
+        id: job.id,
+        generator: job.generator,
+        priority: job.priority,
+        target: job.target,
+      };
+      all.push(request);
+      const list = byGenerator.get(job.generator) ?? [];
+      list.push(request);
+      byGenerator.set(job.generator, list);
+    }
+    for (const list of byGenerator.values()) await deps.queue.enqueue(list);
+    return all;
+  }
+
+  /**
+   * Undoes a batch whose enqueueing failed. The rows go first (the jobs cascade with the
+   * batch): a worker that receives one of these jobs afterwards finds no row and drops it,
+   * and one that claimed it a moment before finds its completion refused and deletes the
+   * files. Then every job is removed from its queue (absent ones are skipped), so nothing of
+   * the batch remains in Redis either; should Redis be unreachable for that, the leftovers
+   * are dropped by the workers for the reason above.
+   */
+  async function rollback(batchId: string, jobs: EnqueueRequest[]): Promise<void> {
+    try {
+      await deps.jobs.deleteBatch(batchId);
+    } catch (error) {
+      deps.logger.error('could not delete a batch whose enqueueing failed', {
+        batchId,
+        error: String(error),
+      });
+    }
+    const removals = await Promise.allSettled(
+      jobs.map((job) => deps.queue.remove(job.generator, job.id)),
+    );
+    const failed = removals.filter((r) => r.status === 'rejected').length;
+    if (failed > 0) {
+      deps.logger.warn('could not remove some jobs of a failed batch from Redis', {
+        batchId,
+        failed,
+      });
+    }
+  }
+
+  /** The snapshot a job subscriber would get, for each job of the batch at once. */
+  async function jobSnapshots(rows: JobRecord[]): Promise<JobEvent[]> {
+    const states =
+      rows.length === 0
+        ? []
+        : await deps.redis
+            .mget(rows.map((row) => deps.keys.jobState(row.id)))
+            .catch(() => rows.map(() => null));
+    return rows.map((row, index) => {
+      const raw = states[index];
+      const live = raw ? parseJobEvent(raw) : null;
+      const base: JobEvent = { ...jobEventFromRecord(row, 'snapshot'), seq: live?.seq ?? 0 };
+      if (!live || isTerminal(row.status)) return base;
+      return {
+        ...base,
+        status: live.status,
+        current_step: live.current_step,
+        progress: live.progress,
+        message: live.message,
+        attempts: live.attempts,
+        error: live.error,
+      };
+    });
+  }
+
+  return {
+    /**
+     * Validates every request, then writes the batch and its jobs in one transaction, then
+     * enqueues them; if enqueueing fails, nothing remains and the client gets 503.
+     */
+    async submit(requests: unknown[]): Promise<BatchAccepted> {
+      const { jobs, estimate } = validate(requests);
+      if (deps.redis.status !== 'ready') {
+        throw new ServiceUnavailableError('the job queue is unavailable (Redis is not reachable)');
+      }
+      // The whole batch must fit: all of it is accepted, or none.
+      await deps.queueLimit?.assertQueueHasRoom(jobs.length);
+      const batchId = uuidv7();
+      for (const job of jobs) job.batchId = batchId;
+      await deps.jobs.createBatch({ id: batchId, clientId: null }, jobs);
+      try {
+        await enqueue(jobs);
+      } catch (error) {
+        deps.logger.warn('enqueueing a batch failed, rolling it back', {
+          batchId,
+          error: String(error),
+        });
+        await rollback(
+          batchId,
+          jobs.map((job) => ({ id: job.id, generator: job.generator, priority: job.priority })),
+        );
+        if (error instanceof GenqError) throw error;
+        throw new ServiceUnavailableError('the job queue is unavailable', 5, { cause: error });
+      }
+      return {
+        batch_id: batchId,
+        job_ids: jobs.map((job) => job.id),
+        total_jobs: jobs.length,
+        estimated_total_time_seconds: Math.round(estimate * 1000) / 1000,
+        links: batchLinks(batchId),
+      };
+    },
+
+    async get(id: string): Promise<BatchView> {
+      const state = UUID.test(id) ? await deps.batches.loadState(id) : null;
+      if (!state) throw new NotFoundError('batch', id);
+      return toBatchView(state.batch, state.groups, state.jobs);
+    },
+
+    /**
+     * The first message of a WebSocket batch subscription: the batch summary and each job's
+     * snapshot (row overlaid with its live state in Redis, with its latest `seq`).
+     */
+    async snapshot(id: string): Promise<BatchSnapshotMessage | null> {
+      const batch = UUID.test(id) ? await deps.batches.findWithJobs(id) : null;
+      if (!batch) return null;
+      const jobs = await jobSnapshots(batch.jobs);
+      const summary = summarizeBatch(
+        groupJobs(
+          jobs.map((event, index) => ({
+            status: event.status,
+            progress: event.progress,
+            completedAt: isTerminal(event.status) ? batch.jobs[index]?.completedAt : null,
+          })),
+        ),
+      );
+      return { type: 'batch_snapshot', batch_id: batch.id, ...summary, jobs };
+    },
+
+    /**
+     * One ZIP of every completed job's files under `<job_id>/`, with a `manifest.json` that
+     * lists every job and its status. 409 while no job has completed.
+     */
+    async archive(id: string): Promise<BatchArchive> {
+      const batch = UUID.test(id) ? await deps.batches.findWithJobs(id) : null;
+      if (!batch) throw new NotFoundError('batch', id);
+      const completed = batch.jobs.filter((job) => job.status === 'completed' && job.resultPath);
+      if (completed.length === 0) {
+        throw new ResultNotReadyError(`batch ${id} has no completed job yet`);
+      }
+      // File lists are read before anything is sent, so a missing result shows in the
+      // manifest instead of breaking the download halfway.
+      const listed = new Map<string, ListedMember | Error>();
+      for (const job of completed) {
+        const file = path.resolve(deps.artifactsDir, job.resultPath as string);
+        listed.set(
+          job.id,
+          await listResultZip({ jobId: job.id, file }).catch((error: unknown) =>
+            error instanceof Error ? error : new Error(String(error)),
+          ),
+        );
+      }
+      const members = [...listed.values()].filter((m): m is ListedMember => !(m instanceof Error));
+      const manifest = {
+        batch_id: batch.id,
+        created_at: batch.createdAt.toISOString(),
+        generated_at: new Date().toISOString(),
+        ...summarizeBatch(groupJobs(batch.jobs)),
+        jobs: batch.jobs.map((job) => {
+          const member = listed.get(job.id);
+          const included = member && !(member instanceof Error);
+          return {
+            id: job.id,
+            generator: job.generator,
+            status: job.status,
+            error: job.error ? { code: job.errorCode ?? 'error', message: job.error } : null,
+            folder: included ? `${job.id}/` : null,
+            files: included ? member.entries.map((e) => e.fileName) : [],
+            ...(member instanceof Error ? { note: 'result file is missing or unreadable' } : {}),
+          };
+        }),
+      };
+      for (const [jobId, member] of listed) {
+        if (member instanceof Error) {
+          deps.logger.warn('a completed job of a batch has no readable result', {
+            batchId: id,
+            jobId,
+            error: member.message,
+          });
+        }
+      }
+      const stream = streamBatchArchive(manifest, members, (error) =>
+        deps.logger.error('streaming a batch archive failed', {
+          batchId: id,
+          error: String(error),
+        }),
+      );
+      return { name: `genq-batch-${batch.id}.zip`, stream };
+    },
+  };
+}
+
+export type BatchService = ReturnType<typeof createBatchService>;

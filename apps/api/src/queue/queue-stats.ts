@@ -1,0 +1,178 @@
+import type { Redis } from 'ioredis';
+import { PRIORITIES, PRIORITY_NAMES, type PriorityName } from '@genq/core';
+import type { Database } from '@genq/db';
+import type { GeneratorRegistry } from '@genq/generators';
+import {
+  liveWorkers,
+  queueNameFor,
+  readCompletedLastMinute,
+  readOutcomeTotals,
+  readQueueDepths,
+  type JobQueue,
+  type RedisKeys,
+} from '@genq/queue';
+
+export interface QueueStatsDeps {
+  db: Database;
+  redis: Redis;
+  keys: RedisKeys;
+  prefix: string;
+  queue: JobQueue;
+  registry: GeneratorRegistry;
+}
+
+type ByPriority = Record<PriorityName, number>;
+
+export interface GeneratorQueueStats {
+  queue: string;
+  pending: number;
+  delayed: number;
+  processing: number;
+  pending_by_priority: ByPriority;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  /** Job slots of live workers serving this generator. */
+  live_capacity: number;
+}
+
+export interface QueueStats {
+  /** Waiting jobs: ready to start plus delayed (waiting for a retry, a hand-back, a busy target). */
+  pending: number;
+  /** The delayed part of `pending`. */
+  delayed: number;
+  processing: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  /** Ready jobs per priority (delayed ones take their priority when they become ready). */
+  pending_by_priority: ByPriority;
+  oldest_pending_job_age_seconds: number | null;
+  average_processing_time_seconds: number | null;
+  completed_last_minute: number;
+  live_workers: number;
+  workers: {
+    id: string;
+    host: string;
+    pid: number;
+    generators: string[];
+    concurrency: number;
+    running: number;
+    last_heartbeat_seconds_ago: number;
+  }[];
+  queues: Record<string, GeneratorQueueStats>;
+  timestamp: string;
+}
+
+const emptyByPriority = (): ByPriority => ({ HIGH: 0, NORMAL: 0, LOW: 0 });
+
+/**
+ * `GET /api/v1/queue/stats`, with a fixed cost whatever the number of jobs:
+ * - pending, delayed, processing and per-priority counts: one Redis pipeline of LLEN/ZCARD/
+ *   ZCOUNT per generator queue (O(log n) each);
+ * - completed/failed/cancelled totals and the average run time: Redis counters kept by
+ *   whoever ends a job (see packages/queue/src/throughput.ts for why not SQL counts);
+ * - completed in the last minute: six 10-second buckets;
+ * - live workers: the heartbeat hash;
+ * - the oldest waiting job: six index probes on jobs(status, priority, created_at), the first
+ *   entry of each (status, priority) range, in one statement.
+ */
+export function createQueueStats(deps: QueueStatsDeps) {
+  async function oldestPendingCreatedAt(): Promise<Date | null> {
+    // Each branch reads one index entry; min() over a whole status would scan it instead,
+    // because created_at is ordered only within a (status, priority) prefix.
+    const rows = await deps.db.$queryRaw<{ oldest: Date | null }[]>`
+      SELECT min(created_at) AS oldest FROM (
+        (SELECT created_at FROM jobs WHERE status = 'queued' AND priority = 1 ORDER BY created_at LIMIT 1)
+        UNION ALL
+        (SELECT created_at FROM jobs WHERE status = 'queued' AND priority = 2 ORDER BY created_at LIMIT 1)
+        UNION ALL
+        (SELECT created_at FROM jobs WHERE status = 'queued' AND priority = 3 ORDER BY created_at LIMIT 1)
+        UNION ALL
+        (SELECT created_at FROM jobs WHERE status = 'retrying' AND priority = 1 ORDER BY created_at LIMIT 1)
+        UNION ALL
+        (SELECT created_at FROM jobs WHERE status = 'retrying' AND priority = 2 ORDER BY created_at LIMIT 1)
+        UNION ALL
+        (SELECT created_at FROM jobs WHERE status = 'retrying' AND priority = 3 ORDER BY created_at LIMIT 1)
+      ) AS heads`;
+    const oldest = rows[0]?.oldest;
+    return oldest ? new Date(oldest) : null;
+  }
+
+  return {
+    async stats(): Promise<QueueStats> {
+      const generators = deps.registry.names();
+      const now = Date.now();
+      const [depths, totals, completedLastMinute, workers, oldest] = await Promise.all([
+        readQueueDepths(
+          deps.redis,
+          generators.map((g) => deps.queue.queueFor(g)),
+          { perPriority: true, active: true },
+        ),
+        readOutcomeTotals(deps.redis, deps.prefix),
+        readCompletedLastMinute(deps.redis, deps.prefix, now),
+        liveWorkers(deps.redis, deps.keys, now),
+        oldestPendingCreatedAt(),
+      ]);
+
+      const queues: Record<string, GeneratorQueueStats> = {};
+      const byPriority = emptyByPriority();
+      let [pending, delayed, processing] = [0, 0, 0];
+      generators.forEach((generator, index) => {
+        const depth = depths[index]!;
+        const own = emptyByPriority();
+        for (const name of PRIORITY_NAMES) {
+          own[name] = depth.byPriority[PRIORITIES[name]] ?? 0;
+          byPriority[name] += own[name];
+        }
+        pending += depth.ready + depth.delayed;
+        delayed += depth.delayed;
+        processing += depth.active;
+        const outcomes = totals.byGenerator[generator];
+        queues[generator] = {
+          queue: queueNameFor(generator),
+          pending: depth.ready + depth.delayed,
+          delayed: depth.delayed,
+          processing: depth.active,
+          pending_by_priority: own,
+          completed: outcomes?.completed ?? 0,
+          failed: outcomes?.failed ?? 0,
+          cancelled: outcomes?.cancelled ?? 0,
+          live_capacity: workers
+            .filter((w) => w.generators.includes(generator))
+            .reduce((sum, w) => sum + w.concurrency, 0),
+        };
+      });
+
+      return {
+        pending,
+        delayed,
+        processing,
+        completed: totals.completed,
+        failed: totals.failed,
+        cancelled: totals.cancelled,
+        pending_by_priority: byPriority,
+        oldest_pending_job_age_seconds: oldest
+          ? Math.max(0, Math.round((now - oldest.getTime()) / 100) / 10)
+          : null,
+        average_processing_time_seconds:
+          totals.completed > 0 ? Math.round(totals.completedMs / totals.completed) / 1000 : null,
+        completed_last_minute: completedLastMinute,
+        live_workers: workers.length,
+        workers: workers.map((w) => ({
+          id: w.id,
+          host: w.host,
+          pid: w.pid,
+          generators: w.generators,
+          concurrency: w.concurrency,
+          running: w.running,
+          last_heartbeat_seconds_ago: Math.max(0, Math.round((now - w.at) / 100) / 10),
+        })),
+        queues,
+        timestamp: new Date(now).toISOString(),
+      };
+    },
+  };
+}
+
+export type QueueStatsService = ReturnType<typeof createQueueStats>;
