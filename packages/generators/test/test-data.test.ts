@@ -386,12 +386,10 @@ describe('test-data run', () => {
     const timer = setInterval(() => {
       const cpu = process.cpuUsage(lastCpu);
       maxBusyMs = Math.max(maxBusyMs, (cpu.user + cpu.system) / 1000);
-      if ((cpu.user + cpu.system) / 1000 > 40) process.stderr.write(`BUSY ${((cpu.user + cpu.system) / 1000).toFixed(0)} at ${Math.round(performance.now())}\n`);
       lastCpu = process.cpuUsage();
       ticks += 1;
     }, 5);
     try {
-      process.stderr.write(`START ${Math.round(performance.now())}\n`);
       await runJob({ table: 't', rows: 100_000, seed: 16, fields: peopleFields });
     } finally {
       clearInterval(timer);

@@ -1,4 +1,4 @@
-import { civilPacked, formatDay } from '../dates.ts';
+import { civilPacked } from '../dates.ts';
 import { daySpan, secondSpan } from '../ranges.ts';
 import type { FieldOf } from '../schema/fields.ts';
 import { utf8 } from '../writers/bytes.ts';
@@ -6,8 +6,6 @@ import type { ByteChunk } from '../writers/bytes.ts';
 import type { FieldContext, ValueColumn } from './context.ts';
 import { indexPicker } from './numeric.ts';
 
-/** Up to this many days (~110 years) every date is encoded once, up front. */
-const PRECOMPUTED_DAYS = 40_000;
 const SECONDS_PER_DAY = 86_400;
 const DASH = 45;
 const COLON = 58;
@@ -26,18 +24,13 @@ function writeDay(out: ByteChunk, day: number): void {
 export function dateColumn(field: FieldOf<'date'>, context: FieldContext): ValueColumn {
   const { first, count } = daySpan(field);
   const pick = indexPicker(context, count);
-  const { quote } = context.encoder;
-  if (count <= PRECOMPUTED_DAYS) {
-    const tokens = Array.from({ length: count }, (_, i) => utf8(`${quote}${formatDay(first + i)}${quote}`));
-    return { sqlType: 'DATE', write: (row, out) => out.bytes(tokens[pick(row)] as Uint8Array) };
-  }
-  const quoteBytes = utf8(quote);
+  const quote = utf8(context.encoder.quote);
   return {
     sqlType: 'DATE',
     write(row, out) {
-      out.bytes(quoteBytes);
+      out.bytes(quote);
       writeDay(out, first + pick(row));
-      out.bytes(quoteBytes);
+      out.bytes(quote);
     },
   };
 }
