@@ -5,6 +5,7 @@ import {
   createRedisLock,
   liveWorkers,
   queueNameFor,
+  recordOutcome,
   type JobEventPublisher,
   type JobQueue,
   type RedisKeys,
@@ -13,6 +14,7 @@ import {
 export interface ReconcilerDeps {
   redis: Redis;
   keys: RedisKeys;
+  prefix: string;
   recovery: RecoveryRepository;
   queue: JobQueue;
   publisher: JobEventPublisher;
@@ -97,6 +99,11 @@ export function createReconciler(deps: ReconcilerDeps) {
         const settled = await deps.recovery.failAbandoned(row.id, row.workerId, reason);
         if (!settled) continue;
         await deps.publisher.publish(jobEventFromRecord(settled)).catch(() => undefined);
+        await recordOutcome(deps.redis, deps.prefix, {
+          generator: settled.generator,
+          outcome: 'failed',
+          durationMs: null,
+        }).catch(() => undefined);
         failed += 1;
       }
     }

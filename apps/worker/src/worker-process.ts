@@ -149,6 +149,7 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
   const reconciler = createReconciler({
     redis: deps.redis,
     keys: deps.keys,
+    prefix: deps.prefix,
     recovery: deps.recovery,
     queue: producer,
     publisher: createJobEventPublisher(deps.redis, deps.keys),

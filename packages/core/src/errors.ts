@@ -42,6 +42,14 @@ export class NotFoundError extends GenqError {
   }
 }
 
+export class UnauthorizedError extends GenqError {
+  readonly code = 'unauthorized';
+}
+
+export class ForbiddenError extends GenqError {
+  readonly code = 'forbidden';
+}
+
 export class ConflictError extends GenqError {
   readonly code = 'conflict';
 }

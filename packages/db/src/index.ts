@@ -4,3 +4,4 @@ export { migrateDatabase } from './migrate.ts';
 export * from './job-event.ts';
 export * from './recovery-repository.ts';
 export * from './batches-repository.ts';
+export * from './clients-repository.ts';

@@ -7,3 +7,4 @@ export * from './worker-registry.ts';
 export * from './redis-lock.ts';
 export * from './throughput.ts';
 export * from './positions.ts';
+export * from './auth-events.ts';

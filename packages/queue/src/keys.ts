@@ -11,6 +11,8 @@ export function redisKeys(prefix: string) {
   return {
     /** Pub/sub channel of job events (worker → every API process). */
     eventsChannel: `${prefix}:events`,
+    /** Pub/sub channel between API processes: revoked keys, disabled clients. */
+    authChannel: `${prefix}:auth`,
     /** Pub/sub channel of control messages (API → every worker process), e.g. cancel. */
     controlChannel: `${prefix}:control`,
     /** Per job: latest event JSON, the snapshot a (re)subscriber starts from. */

@@ -26,7 +26,10 @@ export interface JobView {
   started_at: string | null;
   completed_at: string | null;
   duration_seconds: number | null;
-  /** Jobs that will start before this one (priorities counted); null when it is not waiting. */
+  /**
+   * Jobs that will start before this one (priorities counted); null when it is not waiting.
+   * Read for one job (GET, submission, WebSocket snapshot); lists leave it null.
+   */
   position: number | null;
   /** Rough seconds until it completes; null when not waiting or unknown. */
   eta_seconds: number | null;

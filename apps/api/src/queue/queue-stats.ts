@@ -42,14 +42,18 @@ export interface QueueStats {
   /** The delayed part of `pending`. */
   delayed: number;
   processing: number;
+  /** Totals since the Redis counters were created (PostgreSQL keeps the full history). */
   completed: number;
   failed: number;
   cancelled: number;
   /** Ready jobs per priority (delayed ones take their priority when they become ready). */
   pending_by_priority: ByPriority;
   oldest_pending_job_age_seconds: number | null;
+  /** Mean run time (start to end of the last attempt) of the completed jobs counted above. */
   average_processing_time_seconds: number | null;
+  /** Completed in the current 10-second bucket and the five before (a 50–60 s window). */
   completed_last_minute: number;
+  /** Workers whose heartbeat is newer than HEARTBEAT_STALE_MS (20 s; beats every 5 s). */
   live_workers: number;
   workers: {
     id: string;

@@ -100,6 +100,8 @@ function typeCases(input: CaseInput, add: Add): void {
       return emailCases(input, add);
     case 'phone':
       addSamples(input, add);
+      if (input.samples[0]) add('boundary', input.samples[0].replace(/\D/g, ''), 'digits only, no separators');
+      add('boundary', '+1 202 555 0143', 'international format with a country code');
       add('invalid', 'abc-def-ghij', 'letters instead of digits');
       add('invalid', '12', 'too few digits');
       add('invalid', `${input.samples[0] ?? '555'}1234567890`, 'too many digits');

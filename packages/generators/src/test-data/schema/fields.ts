@@ -224,7 +224,7 @@ const enumField = z
         path: ['weights'],
         message: `weights has ${v.weights.length} entries but values has ${v.values.length}`,
       });
-    } else if (!(v.weights.reduce((sum, w) => sum + w, 0) > 0)) {
+    } else if (v.weights.every((w) => w >= 0) && !(v.weights.reduce((sum, w) => sum + w, 0) > 0)) {
       ctx.addIssue({ code: 'custom', path: ['weights'], message: 'weights must not all be 0' });
     }
   })
