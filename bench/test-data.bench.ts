@@ -6,7 +6,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '@genq/core';
@@ -21,12 +21,22 @@ const FIELDS = [
   { name: 'balance', type: 'number', min: 0, max: 10_000, decimals: 2 },
   { name: 'active', type: 'boolean' },
   { name: 'signed_up', type: 'date', min: '2015-01-01', max: '2024-12-31' },
-  { name: 'plan', type: 'enum', values: ['free', 'pro', 'team', 'enterprise'], weights: [60, 25, 10, 5] },
+  {
+    name: 'plan',
+    type: 'enum',
+    values: ['free', 'pro', 'team', 'enterprise'],
+    weights: [60, 25, 10, 5],
+  },
   { name: 'city', type: 'city' },
 ];
 const FAKER_ROWS = 200_000;
 
-const silentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined } as unknown as Logger;
+const silentLogger = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  debug: () => undefined,
+} as unknown as Logger;
 
 /** Samples RSS every 50 ms while `work` runs (the generator yields often enough for the timer to fire). */
 async function withPeakRss<T>(work: () => Promise<T>): Promise<{ result: T; peakRss: number }> {
@@ -54,7 +64,13 @@ interface Result {
 async function runGenerator(rows: number): Promise<Result> {
   const dir = await mkdtemp(join(tmpdir(), 'genq-bench-test-data-'));
   try {
-    const input = testDataGenerator.input.parse({ table: 'people', rows, format: 'csv', seed: 42, fields: FIELDS });
+    const input = testDataGenerator.input.parse({
+      table: 'people',
+      rows,
+      format: 'csv',
+      seed: 42,
+      fields: FIELDS,
+    });
     const startRss = process.memoryUsage().rss;
     const started = performance.now();
     const { peakRss } = await withPeakRss(() =>
@@ -92,23 +108,24 @@ async function runBareFaker(rows: number): Promise<number> {
   for (let i = 0; i < rows; i += 1) {
     const first = faker.person.firstName();
     const last = faker.person.lastName();
-    chunk += [
-      faker.string.uuid(),
-      first,
-      last,
-      faker.internet.email({ firstName: first, lastName: last }),
-      faker.number.int({ min: 18, max: 90 }),
-      faker.number.float({ min: 0, max: 10_000, fractionDigits: 2 }),
-      faker.datatype.boolean(),
-      faker.date.between({ from: '2015-01-01', to: '2024-12-31' }).toISOString().slice(0, 10),
-      faker.helpers.weightedArrayElement([
-        { value: 'free', weight: 60 },
-        { value: 'pro', weight: 25 },
-        { value: 'team', weight: 10 },
-        { value: 'enterprise', weight: 5 },
-      ]),
-      faker.location.city(),
-    ].join(',') + '\n';
+    chunk +=
+      [
+        faker.string.uuid(),
+        first,
+        last,
+        faker.internet.email({ firstName: first, lastName: last }),
+        faker.number.int({ min: 18, max: 90 }),
+        faker.number.float({ min: 0, max: 10_000, fractionDigits: 2 }),
+        faker.datatype.boolean(),
+        faker.date.between({ from: '2015-01-01', to: '2024-12-31' }).toISOString().slice(0, 10),
+        faker.helpers.weightedArrayElement([
+          { value: 'free', weight: 60 },
+          { value: 'pro', weight: 25 },
+          { value: 'team', weight: 10 },
+          { value: 'enterprise', weight: 5 },
+        ]),
+        faker.location.city(),
+      ].join(',') + '\n';
     if (chunk.length > 1 << 20) {
       bytes += chunk.length;
       chunk = '';
@@ -125,7 +142,8 @@ const n = (value: number): string => Math.round(value).toLocaleString('en-US');
 async function main(): Promise<void> {
   const args = process.argv.slice(2).map(Number);
   const counts = args.length > 0 ? args : [1_000_000, 10_000_000];
-  if (counts.some((c) => !Number.isInteger(c) || c < 1)) throw new Error('usage: test-data.bench.ts [rows...]');
+  if (counts.some((c) => !Number.isInteger(c) || c < 1))
+    throw new Error('usage: test-data.bench.ts [rows...]');
 
   // Warm-up: loads the locale and compiles the hot paths, so the first measured run is not penalised.
   await runGenerator(20_000);
@@ -134,8 +152,10 @@ async function main(): Promise<void> {
   for (const rows of counts) results.push(await runGenerator(rows));
   const fakerRate = await runBareFaker(FAKER_ROWS);
 
-  const load = (await import('node:os')).loadavg()[0]?.toFixed(1);
-  console.log(`\n## test-data: 10-field CSV (node ${process.version}, ${process.platform}/${process.arch}, load ${load})\n`);
+  const load = loadavg()[0]?.toFixed(1);
+  console.log(
+    `\n## test-data: 10-field CSV (node ${process.version}, ${process.platform}/${process.arch}, load ${load})\n`,
+  );
   console.log('| rows | seconds | rows/s | RSS at start | peak RSS | output |');
   console.log('| ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of results) {
@@ -143,9 +163,13 @@ async function main(): Promise<void> {
       `| ${n(r.rows)} | ${r.seconds.toFixed(2)} | ${n(r.rows / r.seconds)} | ${mb(r.startRss)} | ${mb(r.peakRss)} | ${mb(r.bytes)} |`,
     );
   }
-  console.log(`\nBare @faker-js/faker loop, same 10 fields, ${n(FAKER_ROWS)} rows: ${n(fakerRate)} rows/s`);
+  console.log(
+    `\nBare @faker-js/faker loop, same 10 fields, ${n(FAKER_ROWS)} rows: ${n(fakerRate)} rows/s`,
+  );
   const best = results.reduce((a, b) => (b.rows / b.seconds > a.rows / a.seconds ? b : a));
-  console.log(`test-data is ${(best.rows / best.seconds / fakerRate).toFixed(1)}× the bare faker loop (target: ≥ 200,000 rows/s).`);
+  console.log(
+    `test-data is ${(best.rows / best.seconds / fakerRate).toFixed(1)}× the bare faker loop (target: ≥ 200,000 rows/s).`,
+  );
 }
 
 await main();

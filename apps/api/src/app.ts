@@ -1,27 +1,49 @@
+import cors from 'cors';
 import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Redis } from 'ioredis';
 import type { Logger } from '@genq/core';
 import type { GeneratorRegistry } from '@genq/generators';
+import { createAdminRoutes } from './admin/admin-routes.ts';
+import type { AdminService } from './admin/admin-service.ts';
+import type { Authenticator } from './auth/authenticator.ts';
+import { requireAdmin, requireClient } from './auth/middleware.ts';
 import { createBatchRoutes } from './batches/batch-routes.ts';
 import type { BatchService } from './batches/batch-service.ts';
 import { createGeneratorRoutes } from './generator-routes.ts';
 import { createLivenessRoutes } from './health-routes.ts';
 import { createErrorHandler, notFoundHandler } from './http/error-handler.ts';
+import { requireJsonBody } from './http/content-type.ts';
+import { createRateLimiters, type RateLimitSettings } from './http/rate-limit.ts';
 import { requestId } from './http/request-id.ts';
 import { createJobRoutes } from './jobs/job-routes.ts';
+import type { JobService } from './jobs/job-service.ts';
 import { createQueueRoutes } from './queue/queue-routes.ts';
 import type { QueueStatsService } from './queue/queue-stats.ts';
-import type { JobService } from './jobs/job-service.ts';
+
+export interface HttpSettings {
+  maxBodyBytes: number;
+  /** Largest number of requests in one batch. */
+  maxBatchSize: number;
+  rateLimit: RateLimitSettings;
+  /** Express `trust proxy`; undefined trusts none. */
+  trustProxy?: string;
+  corsOrigins: string[];
+}
 
 export interface AppDeps {
   jobs: JobService;
   batches: BatchService;
-  /** Largest number of requests in one batch. */
-  maxBatchSize: number;
   queueStats: QueueStatsService;
+  admin: AdminService;
+  auth: Authenticator;
   registry: GeneratorRegistry;
+  /** Rate-limit counters live here, shared by every API process. */
+  redis: Redis;
+  prefix: string;
   logger: Logger;
   version: string;
-  maxBodyBytes: number;
+  http: HttpSettings;
 }
 
 /** The Express app: HTTP at the edge, plain service calls inside. */
@@ -29,18 +51,38 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  if (deps.http.trustProxy !== undefined)
+    app.set('trust proxy', trustProxyValue(deps.http.trustProxy));
   app.use(requestId);
   app.use(createLivenessRoutes(deps.version));
-  app.use(express.json({ limit: deps.maxBodyBytes, strict: true }));
+  app.use(helmet());
+  app.use(cors({ origin: deps.http.corsOrigins, maxAge: 600 }));
+  app.use(requireJsonBody);
+  app.use(express.json({ limit: deps.http.maxBodyBytes, strict: true }));
+
+  const limits = createRateLimiters(deps.redis, deps.prefix, deps.http.rateLimit);
+
+  // Everything a client does: authenticated once, then limited per key by its tier.
+  const clientRoutes = express.Router();
+  clientRoutes.use(requireClient(deps.auth), limits.perKey);
+  clientRoutes.use(createBatchRoutes(deps.batches, deps.http.maxBatchSize));
+  clientRoutes.use(createJobRoutes(deps.jobs));
+  clientRoutes.use(createQueueRoutes(deps.queueStats));
 
   const v1 = express.Router();
-  v1.use(createBatchRoutes(deps.batches, deps.maxBatchSize));
-  v1.use(createJobRoutes(deps.jobs));
-  v1.use(createGeneratorRoutes(deps.registry));
-  v1.use(createQueueRoutes(deps.queueStats));
+  v1.use(createGeneratorRoutes(deps.registry, [limits.perAddress]));
+  v1.use('/admin', limits.perAddress, requireAdmin(deps.auth), createAdminRoutes(deps.admin));
+  v1.use(clientRoutes);
   app.use('/api/v1', v1);
 
   app.use(notFoundHandler);
   app.use(createErrorHandler(deps.logger));
   return app;
+}
+
+/** `1` → hop count, `true`/`false`, otherwise addresses or names such as `loopback`. */
+function trustProxyValue(value: string): number | boolean | string {
+  if (/^\d+$/.test(value)) return Number(value);
+  if (value === 'true' || value === 'false') return value === 'true';
+  return value;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonEnvSchema, parseEnv } from '@genq/core';
+import { commonEnvSchema, envBoolean, parseEnv } from '@genq/core';
 import { DEFAULT_MAX_BATCH_SIZE } from './batches/batch-schemas.ts';
 
 const apiEnvSchema = commonEnvSchema.extend({
@@ -18,6 +18,45 @@ const apiEnvSchema = commonEnvSchema.extend({
   GENQ_QUEUE_MAX_PENDING: z.coerce.number().int().min(0).default(100_000),
   /** Most requests one POST /api/v1/jobs/batch may hold; a larger batch is rejected (400). */
   GENQ_MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_MAX_BATCH_SIZE),
+  /** Manages clients and keys (`/api/v1/admin`, `genq keys`); admin routes are closed without it. */
+  GENQ_ADMIN_KEY: z.string().min(32, 'use at least 32 characters').optional(),
+  /** Rate limiting on or off. */
+  GENQ_RATE_LIMIT_ENABLED: envBoolean.default(true),
+  /** The rate limit window. */
+  GENQ_RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** Requests per window per API key, by the key's client tier. */
+  GENQ_RATE_LIMIT_PREMIUM: z.coerce.number().int().min(1).default(1200),
+  GENQ_RATE_LIMIT_STANDARD: z.coerce.number().int().min(1).default(600),
+  GENQ_RATE_LIMIT_FREE: z.coerce.number().int().min(1).default(120),
+  /** Requests per window per address on routes that need no key. */
+  GENQ_RATE_LIMIT_ANONYMOUS: z.coerce.number().int().min(1).default(120),
+  /** Addresses never rate limited, comma-separated (empty by default). */
+  GENQ_RATE_LIMIT_ALLOWLIST: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  /**
+   * Express `trust proxy`: unset trusts no proxy, so X-Forwarded-For is ignored; set it to a
+   * hop count (`1`) or addresses (`loopback`, `10.0.0.0/8`) when genq runs behind a proxy.
+   */
+  GENQ_TRUST_PROXY: z.string().optional(),
+  /** Browser origins allowed by CORS, comma-separated; empty allows none (same origin only). */
+  GENQ_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  /** Open WebSockets one API key may hold. */
+  GENQ_WS_MAX_SOCKETS_PER_KEY: z.coerce.number().int().min(1).default(100),
 });
 
 export type ApiConfig = z.infer<typeof apiEnvSchema>;

@@ -1,1 +1,2 @@
 export { startApiServer, type ApiServer, type ApiServerDeps } from './server.ts';
+export type { RateLimitSettings } from './http/rate-limit.ts';

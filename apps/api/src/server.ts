@@ -2,11 +2,22 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@genq/core';
-import { createBatchesRepository, createJobsRepository, type Database } from '@genq/db';
+import {
+  createBatchesRepository,
+  createClientsRepository,
+  createJobsRepository,
+  type Database,
+} from '@genq/db';
 import type { GeneratorRegistry } from '@genq/generators';
-import { createJobQueue, subscribeJobEvents, type RedisKeys } from '@genq/queue';
-import { createApp } from './app.ts';
-import { DEFAULT_MAX_BATCH_SIZE } from './batches/batch-schemas.ts';
+import {
+  createJobQueue,
+  subscribeAuthEvents,
+  subscribeJobEvents,
+  type RedisKeys,
+} from '@genq/queue';
+import { createAdminService } from './admin/admin-service.ts';
+import { createApp, type HttpSettings } from './app.ts';
+import { createAuthenticator, presentedKey } from './auth/authenticator.ts';
 import { createBatchService } from './batches/batch-service.ts';
 import { createJobService } from './jobs/job-service.ts';
 import { createQueueLimit } from './queue/queue-limit.ts';
@@ -26,11 +37,13 @@ export interface ApiServerDeps {
   logger: Logger;
   artifactsDir: string;
   maxAttempts: number;
-  maxBodyBytes: number;
   /** Most waiting jobs before submissions get 503 queue_full (GENQ_QUEUE_MAX_PENDING); 0 = none. */
   queueMaxPending?: number;
-  /** Largest number of requests in one batch (GENQ_MAX_BATCH_SIZE, default 100). */
-  maxBatchSize?: number;
+  /** GENQ_ADMIN_KEY: admin routes are closed without it. */
+  adminKey?: string;
+  http: HttpSettings;
+  /** Open WebSockets one API key may hold. */
+  maxSocketsPerKey?: number;
   version: string;
 }
 
@@ -79,8 +92,16 @@ export async function startApiServer(deps: ApiServerDeps, port: number, host = '
     logger: deps.logger,
     queueLimit,
   });
+  const clients = createClientsRepository(deps.db);
+  const auth = createAuthenticator({ clients, adminKey: deps.adminKey });
+  const admin = createAdminService({ clients, auth, redis: deps.redis, keys: deps.keys });
   const app = createApp({
     jobs,
+    admin,
+    auth,
+    redis: deps.redis,
+    prefix: deps.prefix,
+    http: deps.http,
     queueStats: createQueueStats({
       db: deps.db,
       redis: deps.redis,
@@ -90,17 +111,42 @@ export async function startApiServer(deps: ApiServerDeps, port: number, host = '
       registry: deps.registry,
     }),
     batches,
-    maxBatchSize: deps.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
     registry: deps.registry,
     logger: deps.logger,
     version: deps.version,
-    maxBodyBytes: deps.maxBodyBytes,
   });
   const gateway = createWebSocketGateway({
-    loadSnapshot: (id) => jobs.snapshot(id),
-    loadBatchSnapshot: (id) => batches.snapshot(id),
+    authenticate: async (request) => {
+      const principal = await auth.authenticate(
+        presentedKey({
+          ...request.headers,
+          protocolKey: request.headers['sec-websocket-protocol'],
+        }),
+      );
+      return principal?.kind === 'client'
+        ? { clientId: principal.clientId, keyId: principal.keyId }
+        : null;
+    },
+    maxSocketsPerKey: deps.maxSocketsPerKey,
+    loadSnapshot: (id, clientId) => jobs.snapshot(id, clientId),
+    loadBatchSnapshot: (id, clientId) => batches.snapshot(id, clientId),
     logger: deps.logger,
   });
+  // Every API process forgets revoked keys and closes their sockets, wherever revoked.
+  const authEvents = await subscribeAuthEvents(
+    deps.subscriber,
+    deps.keys,
+    (event) => {
+      if (event.type === 'key_revoked') {
+        auth.forgetKey(event.key_id);
+        gateway.closeOwnedBy({ keyId: event.key_id });
+      } else {
+        auth.forgetClient(event.client_id);
+        gateway.closeOwnedBy({ clientId: event.client_id });
+      }
+    },
+    deps.logger,
+  );
   const events = await subscribeJobEvents(
     deps.subscriber,
     deps.keys,
@@ -127,6 +173,7 @@ export async function startApiServer(deps: ApiServerDeps, port: number, host = '
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await events.close();
+      await authEvents.close();
       await queue.close();
     },
   };

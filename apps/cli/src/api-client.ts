@@ -59,8 +59,9 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 }
 
 function networkCode(error: unknown): string | undefined {
-  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
-  return typeof cause?.code === 'string' ? cause.code : undefined;
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+  if (typeof cause?.code === 'string') return cause.code;
+  return typeof cause?.message === 'string' ? cause.message : undefined;
 }
 
 /**
@@ -81,7 +82,11 @@ export class ApiClient {
       throw new CliError(`--url is not a URL: ${options.baseUrl}`, EXIT.USAGE, 'usage');
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new CliError(`--url must be http:// or https://, not ${parsed.protocol}`, EXIT.USAGE, 'usage');
+      throw new CliError(
+        `--url must be http:// or https://, not ${parsed.protocol}`,
+        EXIT.USAGE,
+        'usage',
+      );
     }
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.apiKey = options.apiKey || undefined;
@@ -102,7 +107,11 @@ export class ApiClient {
     return this.baseUrl.replace(/^http/, 'ws') + path;
   }
 
-  async json<T>(method: string, path: string, options: RequestOptions = {}): Promise<JsonAnswer<T>> {
+  async json<T>(
+    method: string,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<JsonAnswer<T>> {
     const response = await this.send(method, path, options);
     const text = await response.text();
     let body: unknown = null;
@@ -182,7 +191,8 @@ export class ApiClient {
           Math.min(30_000, 1000 * 2 ** Math.min(attempt - 1, 5));
         if (Date.now() - started + waitMs <= this.retryBudgetMs) {
           await response.body?.cancel().catch(() => undefined);
-          const reason = response.status === 429 ? 'rate limited (429)' : `busy (${response.status})`;
+          const reason =
+            response.status === 429 ? 'rate limited (429)' : `busy (${response.status})`;
           this.onRetry?.({ method, path, reason, waitMs, attempt });
           await sleep(waitMs);
           continue;
@@ -194,8 +204,9 @@ export class ApiClient {
 }
 
 function apiError(status: number, body: unknown, method: string, path: string): ApiError {
-  const error = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)
-    ?.error;
+  const error = (
+    body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null
+  )?.error;
   const code = typeof error?.code === 'string' ? error.code : `http_${status}`;
   let message =
     typeof error?.message === 'string' ? error.message : `${method} ${path} answered ${status}`;

@@ -3,6 +3,7 @@ import { open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { usageError } from './errors.ts';
 import type { RequestLine } from './input.ts';
+import type { JobRequest } from './types.ts';
 
 /** A batch the API accepted: which lines it covers and the job created for each. */
 export interface StateBatch {
@@ -23,6 +24,8 @@ export interface PendingBatch {
   idempotency_key: string;
   lines: number[];
   hashes: string[];
+  /** The requests as sent, to recognise the batch on the server even if the file changed. */
+  requests: JobRequest[];
   sent_at: string;
 }
 
@@ -123,8 +126,13 @@ export class BatchState {
     const problems: { path: string; message: string }[] = [];
     for (const [line, entry] of this.byLine) {
       const hash = current.get(line);
-      if (hash === undefined) problems.push({ path: `line ${line}`, message: 'was submitted but is no longer in the file' });
-      else if (hash !== entry.hash) problems.push({ path: `line ${line}`, message: 'changed since it was submitted' });
+      if (hash === undefined)
+        problems.push({
+          path: `line ${line}`,
+          message: 'was submitted but is no longer in the file',
+        });
+      else if (hash !== entry.hash)
+        problems.push({ path: `line ${line}`, message: 'changed since it was submitted' });
     }
     if (problems.length > 0) {
       throw usageError(

@@ -60,19 +60,30 @@ export async function downloadFile(
   file: string,
 ): Promise<{ suggestedName: string | null; bytes: number }> {
   const response = await client.stream('GET', urlPath);
-  if (!response.body) throw new CliError(`GET ${urlPath} answered without a body`, EXIT.SERVER, 'bad_response');
+  if (!response.body)
+    throw new CliError(`GET ${urlPath} answered without a body`, EXIT.SERVER, 'bad_response');
   const partial = `${file}.partial-${process.pid}`;
   try {
     await mkdir(path.dirname(file), { recursive: true });
-    await pipeline(Readable.fromWeb(response.body as WebReadableStream), createWriteStream(partial));
+    await pipeline(
+      Readable.fromWeb(response.body as WebReadableStream),
+      createWriteStream(partial),
+    );
     await rename(partial, file);
   } catch (error) {
     await rm(partial, { force: true });
     if (error instanceof CliError) throw error;
-    throw new CliError(`downloading ${urlPath} failed: ${(error as Error).message}`, EXIT.SERVER, 'download_failed');
+    throw new CliError(
+      `downloading ${urlPath} failed: ${(error as Error).message}`,
+      EXIT.SERVER,
+      'download_failed',
+    );
   }
   const { size } = await stat(file);
-  return { suggestedName: dispositionName(response.headers.get('content-disposition')), bytes: size };
+  return {
+    suggestedName: dispositionName(response.headers.get('content-disposition')),
+    bytes: size,
+  };
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -48,7 +48,9 @@ export function applySets(target: Record<string, unknown>, assignments: string[]
       const last = i === segments.length - 1;
       const key: string | number = Array.isArray(node) ? Number(segment) : segment;
       if (Array.isArray(node) && !/^\d+$/.test(segment)) {
-        throw usageError(`--set: "${segments.slice(0, i).join('.')}" is a list, "${segment}" is not an index`);
+        throw usageError(
+          `--set: "${segments.slice(0, i).join('.')}" is a list, "${segment}" is not an index`,
+        );
       }
       const container = node as Record<string | number, unknown>;
       if (last) {
@@ -119,7 +121,10 @@ function toRequest(value: unknown, where: string, details: ErrorDetail[]): JobRe
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     details.push({ path: `${where}.input`, message: 'must be a JSON object' });
   }
-  if (item.priority !== undefined && !(PRIORITY_NAMES as readonly unknown[]).includes(item.priority)) {
+  if (
+    item.priority !== undefined &&
+    !(PRIORITY_NAMES as readonly unknown[]).includes(item.priority)
+  ) {
     details.push({ path: `${where}.priority`, message: 'must be HIGH, NORMAL or LOW' });
   }
   if (item.target !== undefined && typeof item.target !== 'string') {
@@ -175,7 +180,10 @@ export async function readRequestFile(path: string): Promise<RequestFile> {
       try {
         value = JSON.parse(trimmed);
       } catch (error) {
-        details.push({ path: `line ${index + 1}`, message: `not JSON: ${(error as Error).message}` });
+        details.push({
+          path: `line ${index + 1}`,
+          message: `not JSON: ${(error as Error).message}`,
+        });
         return;
       }
       add(value, index + 1, `line ${index + 1}`);

@@ -79,7 +79,8 @@ export class Output {
 }
 
 export function formatError(error: CliError): string {
-  const status = typeof error.extra.http_status === 'number' ? ` (HTTP ${error.extra.http_status})` : '';
+  const status =
+    typeof error.extra.http_status === 'number' ? ` (HTTP ${error.extra.http_status})` : '';
   const code = error.code === 'usage' ? '' : ` [${error.code}${status}]`;
   const lines = [`genq: error: ${error.message}${code}`];
   for (const detail of error.details.slice(0, 50)) {
@@ -87,6 +88,22 @@ export function formatError(error: CliError): string {
   }
   if (error.details.length > 50) lines.push(`  … and ${error.details.length - 50} more`);
   return `${lines.join('\n')}\n`;
+}
+
+/** Names every failed or cancelled job on stderr, with its line and error. */
+export function reportFailedJobs(
+  jobs: {
+    id: string;
+    status: string;
+    error: { code: string; message: string } | null;
+    line?: number;
+  }[],
+): void {
+  for (const job of jobs) {
+    const where = job.line !== undefined ? ` (line ${job.line})` : '';
+    const why = job.error ? `: ${job.error.code}: ${job.error.message}` : '';
+    process.stderr.write(`genq: job ${job.id}${where} ${job.status}${why}\n`);
+  }
 }
 
 /** 1234.5 → "1,234.5"; tolerant of null. */
@@ -98,7 +115,8 @@ export function num(value: number | null | undefined, digits = 1): string {
 /** Left-aligned columns for small tables. */
 export function table(rows: string[][]): string[] {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  for (const row of rows)
+    row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   return rows.map((row) =>
     row
       .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))

@@ -224,7 +224,8 @@ export class Follower {
       }
       for (const jobId of this.singles) {
         const job = this.jobs.get(jobId);
-        if (!job || !isTerminalStatus(job.status)) this.send({ action: 'subscribe', job_id: jobId });
+        if (!job || !isTerminalStatus(job.status))
+          this.send({ action: 'subscribe', job_id: jobId });
       }
     });
     socket.on('message', (data) => this.onMessage(data.toString()));
@@ -352,7 +353,8 @@ export class Follower {
     const pollEvery = this.options.pollIntervalMs ?? 2000;
     const idle = this.options.idleCheckMs ?? 15_000;
     const due = down
-      ? now - (this.disconnectedSince ?? now) >= Math.min(2000, pollEvery) && now - this.lastPollAt >= pollEvery
+      ? now - (this.disconnectedSince ?? now) >= Math.min(2000, pollEvery) &&
+        now - this.lastPollAt >= pollEvery
       : now - this.lastMessageAt >= idle && now - this.lastPollAt >= idle;
     if (due && !this.polling) void this.poll();
   }

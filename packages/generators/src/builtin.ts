@@ -1,6 +1,17 @@
 import type { AnyGenerator } from './generator.ts';
+import { createLlmGenerator, type LlmSettings } from './llm/index.ts';
 import { noopGenerator } from './noop.ts';
 import { testDataGenerator } from './test-data/index.ts';
 
-/** Every generator genq ships with, in the order `GET /api/v1/generators` lists them. */
-export const builtinGenerators: AnyGenerator[] = [testDataGenerator, noopGenerator];
+/** What the built-in generators need from the environment; the worker's entry fills it. */
+export interface BuiltinGeneratorSettings {
+  llm?: LlmSettings;
+}
+
+/** Every generator genq ships with, configured, in the order `GET /api/v1/generators` lists them. */
+export function createBuiltinGenerators(settings: BuiltinGeneratorSettings = {}): AnyGenerator[] {
+  return [testDataGenerator, createLlmGenerator(settings.llm), noopGenerator];
+}
+
+/** The same generators unconfigured: enough to list them and validate input (the API). */
+export const builtinGenerators: AnyGenerator[] = createBuiltinGenerators();

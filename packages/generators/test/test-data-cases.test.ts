@@ -11,7 +11,11 @@ afterAll(async () => {
   await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-const silentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as Logger;
+const silentLogger = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+} as unknown as Logger;
 
 async function runCases(raw: Record<string, unknown>) {
   const dir = await mkdtemp(join(tmpdir(), 'genq-test-data-cases-'));
@@ -27,7 +31,10 @@ async function runCases(raw: Record<string, unknown>) {
       writeFile: (name, data) => writeFile(join(dir, name), data),
     },
   });
-  return { files: async () => (await readdir(dir)).sort(), text: (name: string) => readFile(join(dir, name), 'utf8') };
+  return {
+    files: async () => (await readdir(dir)).sort(),
+    text: (name: string) => readFile(join(dir, name), 'utf8'),
+  };
 }
 
 interface Case {
@@ -66,14 +73,18 @@ describe('test-data cases mode', () => {
       for (const c of mine) expect(c.reason.length).toBeGreaterThan(3);
     }
     const find = (field: string, kind: Case['kind'], reason: RegExp) =>
-      cases.filter((c) => c.field === field && c.kind === kind && reason.test(c.reason)).map((c) => c.value);
+      cases
+        .filter((c) => c.field === field && c.kind === kind && reason.test(c.reason))
+        .map((c) => c.value);
     expect(find('age', 'boundary', /^min/)).toEqual([18]);
     expect(find('age', 'boundary', /^max/)).toEqual([99]);
     expect(find('age', 'invalid', /below min/)).toEqual([17]);
     expect(find('age', 'invalid', /above max/)).toEqual([100]);
     expect(find('price', 'invalid', /above max/)).toEqual([100.01]);
     expect(find('code', 'boundary', /longest/)).toEqual([expect.stringMatching(/^[A-Z]{6}$/)]);
-    expect(find('code', 'invalid', /above max_length/)).toEqual([expect.stringMatching(/^[A-Z]{7}$/)]);
+    expect(find('code', 'invalid', /above max_length/)).toEqual([
+      expect.stringMatching(/^[A-Z]{7}$/),
+    ]);
     expect(find('code', 'invalid', /^empty/)).toEqual(['']);
     expect(find('born', 'invalid', /before min/)).toEqual(['1989-12-31']);
     expect(find('born', 'boundary', /leap day/)).toEqual(['1992-02-29']);
@@ -86,11 +97,18 @@ describe('test-data cases mode', () => {
 
   it('labels pattern values correctly: valid ones match, invalid ones do not', async () => {
     const job = await runCases({ table: 't', format: 'ndjson', fields: [fields[10]] });
-    const cases = (await job.text('t_cases.ndjson')).trim().split('\n').map((l) => JSON.parse(l) as Case);
+    const cases = (await job.text('t_cases.ndjson'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Case);
     const matcher = /^(?:[A-Z]{2}-\d{3}(-[a-z])?)$/;
-    const strings = (kind: Case['kind']) => cases.filter((c) => c.kind === kind && typeof c.value === 'string').map((c) => c.value as string);
+    const strings = (kind: Case['kind']) =>
+      cases
+        .filter((c) => c.kind === kind && typeof c.value === 'string')
+        .map((c) => c.value as string);
     expect(strings('valid').length).toBeGreaterThan(0);
-    for (const value of [...strings('valid'), ...strings('boundary')]) expect(value).toMatch(matcher);
+    for (const value of [...strings('valid'), ...strings('boundary')])
+      expect(value).toMatch(matcher);
     expect(strings('invalid').length).toBeGreaterThanOrEqual(3);
     for (const value of strings('invalid')) expect(value).not.toMatch(matcher);
   });
@@ -99,8 +117,15 @@ describe('test-data cases mode', () => {
     const job = await runCases({
       format: 'csv',
       tables: [
-        { name: 'users', rows: 5, fields: [{ name: 'id', type: 'integer', unique: true, min: 1, max: 5 }] },
-        { name: 'orders', fields: [{ name: 'user_id', type: 'foreign_key', table: 'users', field: 'id' }] },
+        {
+          name: 'users',
+          rows: 5,
+          fields: [{ name: 'id', type: 'integer', unique: true, min: 1, max: 5 }],
+        },
+        {
+          name: 'orders',
+          fields: [{ name: 'user_id', type: 'foreign_key', table: 'users', field: 'id' }],
+        },
       ],
     });
     expect(await job.files()).toEqual(['metadata.json', 'orders_cases.csv', 'users_cases.csv']);

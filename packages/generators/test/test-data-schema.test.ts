@@ -20,7 +20,13 @@ describe('test-data input: shapes and defaults', () => {
   it('normalises the single-table shorthand into one table with defaults', () => {
     const input = testDataGenerator.input.parse({ fields: [uuid] });
     expect(input).toEqual({
-      tables: [{ name: 'data', rows: 1000, fields: [{ name: 'id', type: 'uuid', nullable: 0, unique: false }] }],
+      tables: [
+        {
+          name: 'data',
+          rows: 1000,
+          fields: [{ name: 'id', type: 'uuid', nullable: 0, unique: false }],
+        },
+      ],
       mode: 'rows',
       format: 'csv',
       locale: 'en',
@@ -35,7 +41,11 @@ describe('test-data input: shapes and defaults', () => {
       format: 'sql',
       tables: [
         { name: 'users', rows: 5, fields: [uuid] },
-        { name: 'orders', rows: 9, fields: [{ name: 'user_id', type: 'foreign_key', table: 'users', field: 'id' }] },
+        {
+          name: 'orders',
+          rows: 9,
+          fields: [{ name: 'user_id', type: 'foreign_key', table: 'users', field: 'id' }],
+        },
       ],
     });
     expect(input.tables.map((t) => [t.name, t.rows])).toEqual([
@@ -46,7 +56,9 @@ describe('test-data input: shapes and defaults', () => {
   });
 
   it('reads nullable: true as a 10% rate', () => {
-    const input = testDataGenerator.input.parse({ fields: [{ name: 'a', type: 'city', nullable: true }] });
+    const input = testDataGenerator.input.parse({
+      fields: [{ name: 'a', type: 'city', nullable: true }],
+    });
     expect(input.tables[0]?.fields[0]?.nullable).toBe(0.1);
   });
 
@@ -58,13 +70,27 @@ describe('test-data input: shapes and defaults', () => {
 
 describe('test-data input: errors name the field', () => {
   it('refines ranges on the field that is wrong', () => {
-    expect(paths({ fields: [uuid, { name: 'b', type: 'integer' }, { name: 'c', type: 'integer', min: 5, max: 1 }] })).toEqual([
-      'fields.2.max',
+    expect(
+      paths({
+        fields: [
+          uuid,
+          { name: 'b', type: 'integer' },
+          { name: 'c', type: 'integer', min: 5, max: 1 },
+        ],
+      }),
+    ).toEqual(['fields.2.max']);
+    expect(
+      paths({ fields: [{ name: 's', type: 'string', min_length: 9, max_length: 3 }] }),
+    ).toEqual(['fields.0.max_length']);
+    expect(
+      paths({ fields: [{ name: 'd', type: 'date', min: '2024-01-02', max: '2024-01-01' }] }),
+    ).toEqual(['fields.0.max']);
+    expect(paths({ fields: [{ name: 'd', type: 'date', min: '2023-02-30' }] })).toEqual([
+      'fields.0.min',
     ]);
-    expect(paths({ fields: [{ name: 's', type: 'string', min_length: 9, max_length: 3 }] })).toEqual(['fields.0.max_length']);
-    expect(paths({ fields: [{ name: 'd', type: 'date', min: '2024-01-02', max: '2024-01-01' }] })).toEqual(['fields.0.max']);
-    expect(paths({ fields: [{ name: 'd', type: 'date', min: '2023-02-30' }] })).toEqual(['fields.0.min']);
-    expect(paths({ fields: [{ name: 'x', type: 'number', min: 0.001, max: 0.002, decimals: 2 }] })).toEqual(['fields.0.decimals']);
+    expect(
+      paths({ fields: [{ name: 'x', type: 'number', min: 0.001, max: 0.002, decimals: 2 }] }),
+    ).toEqual(['fields.0.decimals']);
   });
 
   it('uses full paths inside tables', () => {
@@ -89,7 +115,14 @@ describe('test-data input: errors name the field', () => {
 
   it('rejects duplicate names', () => {
     expect(paths({ fields: [uuid, { name: 'ID', type: 'integer' }] })).toEqual(['fields.1.name']);
-    expect(paths({ tables: [{ name: 't', fields: [uuid] }, { name: 'T', fields: [uuid] }] })).toEqual(['tables.1.name']);
+    expect(
+      paths({
+        tables: [
+          { name: 't', fields: [uuid] },
+          { name: 'T', fields: [uuid] },
+        ],
+      }),
+    ).toEqual(['tables.1.name']);
   });
 
   it('caps rows per table and in total', () => {
@@ -100,7 +133,11 @@ describe('test-data input: errors name the field', () => {
   });
 
   it('checks foreign keys: earlier table, existing key field, not nullable', () => {
-    const users = { name: 'users', rows: 10, fields: [uuid, { name: 'n', type: 'integer' }, { name: 'u', type: 'uuid', nullable: 0.5 }] };
+    const users = {
+      name: 'users',
+      rows: 10,
+      fields: [uuid, { name: 'n', type: 'integer' }, { name: 'u', type: 'uuid', nullable: 0.5 }],
+    };
     const orders = (field: string, table = 'users') => ({
       name: 'orders',
       rows: 20,
@@ -115,43 +152,96 @@ describe('test-data input: errors name the field', () => {
     expect(paths({ tables: [users, orders('n')] })).toEqual(['tables.1.fields.0.field']);
     expect(paths({ tables: [users, orders('u')] })).toEqual(['tables.1.fields.0.field']);
     expect(paths({ tables: [users, orders('id', 'orders')] })).toEqual(['tables.1.fields.0.table']);
-    const uniqueOrders = { ...orders('id'), fields: [{ name: 'x', type: 'foreign_key', table: 'users', field: 'id', unique: true }] };
+    const uniqueOrders = {
+      ...orders('id'),
+      fields: [{ name: 'x', type: 'foreign_key', table: 'users', field: 'id', unique: true }],
+    };
     expect(paths({ tables: [users, uniqueOrders] })).toEqual(['tables.1.fields.0.unique']);
   });
 
   it('rejects unique when the range is smaller than the row count', () => {
-    expect(issues({ rows: 11, fields: [{ name: 'a', type: 'integer', min: 1, max: 10, unique: true }] })).toEqual([
+    expect(
+      issues({ rows: 11, fields: [{ name: 'a', type: 'integer', min: 1, max: 10, unique: true }] }),
+    ).toEqual([
       'fields.0.unique: unique needs 11 distinct values but this integer field has only 10; widen its range or lower rows',
     ]);
-    expect(paths({ rows: 10, fields: [{ name: 'a', type: 'integer', min: 1, max: 10, unique: true }] })).toEqual([]);
-    expect(paths({ rows: 3, fields: [{ name: 'a', type: 'boolean', unique: true }] })).toEqual(['fields.0.unique']);
-    expect(paths({ rows: 3, fields: [{ name: 'a', type: 'enum', values: ['x', 'y', 'x'], unique: true }] })).toEqual([
+    expect(
+      paths({ rows: 10, fields: [{ name: 'a', type: 'integer', min: 1, max: 10, unique: true }] }),
+    ).toEqual([]);
+    expect(paths({ rows: 3, fields: [{ name: 'a', type: 'boolean', unique: true }] })).toEqual([
       'fields.0.unique',
     ]);
-    expect(paths({ rows: 400, fields: [{ name: 'a', type: 'date', min: '2024-01-01', max: '2024-12-31', unique: true }] })).toEqual([
-      'fields.0.unique',
-    ]);
-    expect(paths({ rows: 101, fields: [{ name: 'a', type: 'string', min_length: 2, max_length: 2, charset: 'numeric', unique: true }] })).toEqual([
-      'fields.0.unique',
-    ]);
-    expect(paths({ rows: 5, fields: [{ name: 'a', type: 'pattern', pattern: '[a-z]{5}', unique: true }] })).toEqual([
-      'fields.0.unique',
-    ]);
-    expect(paths({ rows: 5, fields: [{ name: 'a', type: 'enum', values: ['a', 'b', 'c', 'd', 'e'], weights: [1, 1, 1, 1, 1], unique: true }] })).toEqual([
-      'fields.0.weights',
-    ]);
+    expect(
+      paths({
+        rows: 3,
+        fields: [{ name: 'a', type: 'enum', values: ['x', 'y', 'x'], unique: true }],
+      }),
+    ).toEqual(['fields.0.unique']);
+    expect(
+      paths({
+        rows: 400,
+        fields: [{ name: 'a', type: 'date', min: '2024-01-01', max: '2024-12-31', unique: true }],
+      }),
+    ).toEqual(['fields.0.unique']);
+    expect(
+      paths({
+        rows: 101,
+        fields: [
+          {
+            name: 'a',
+            type: 'string',
+            min_length: 2,
+            max_length: 2,
+            charset: 'numeric',
+            unique: true,
+          },
+        ],
+      }),
+    ).toEqual(['fields.0.unique']);
+    expect(
+      paths({
+        rows: 5,
+        fields: [{ name: 'a', type: 'pattern', pattern: '[a-z]{5}', unique: true }],
+      }),
+    ).toEqual(['fields.0.unique']);
+    expect(
+      paths({
+        rows: 5,
+        fields: [
+          {
+            name: 'a',
+            type: 'enum',
+            values: ['a', 'b', 'c', 'd', 'e'],
+            weights: [1, 1, 1, 1, 1],
+            unique: true,
+          },
+        ],
+      }),
+    ).toEqual(['fields.0.weights']);
   });
 
   it('explains unsupported or broken patterns', () => {
-    expect(issues({ fields: [{ name: 'p', type: 'pattern', pattern: '(a)\\1' }] })[0]).toMatch(/^fields\.0\.pattern: backreferences/);
-    expect(issues({ fields: [{ name: 'p', type: 'pattern', pattern: '(?=a)b' }] })[0]).toMatch(/^fields\.0\.pattern: lookahead/);
-    expect(issues({ fields: [{ name: 'p', type: 'pattern', pattern: '[z-a]' }] })[0]).toMatch(/^fields\.0\.pattern: not a valid regular expression/);
+    expect(issues({ fields: [{ name: 'p', type: 'pattern', pattern: '(a)\\1' }] })[0]).toMatch(
+      /^fields\.0\.pattern: backreferences/,
+    );
+    expect(issues({ fields: [{ name: 'p', type: 'pattern', pattern: '(?=a)b' }] })[0]).toMatch(
+      /^fields\.0\.pattern: lookahead/,
+    );
+    expect(issues({ fields: [{ name: 'p', type: 'pattern', pattern: '[z-a]' }] })[0]).toMatch(
+      /^fields\.0\.pattern: not a valid regular expression/,
+    );
   });
 
   it('checks enum weights against the values', () => {
-    expect(paths({ fields: [{ name: 'e', type: 'enum', values: ['a', 'b'], weights: [1] }] })).toEqual(['fields.0.weights']);
-    expect(paths({ fields: [{ name: 'e', type: 'enum', values: ['a', 'b'], weights: [0, 0] }] })).toEqual(['fields.0.weights']);
-    expect(paths({ fields: [{ name: 'e', type: 'enum', values: ['a', 'b'], weights: [1, -1] }] })).toEqual(['fields.0.weights.1']);
+    expect(
+      paths({ fields: [{ name: 'e', type: 'enum', values: ['a', 'b'], weights: [1] }] }),
+    ).toEqual(['fields.0.weights']);
+    expect(
+      paths({ fields: [{ name: 'e', type: 'enum', values: ['a', 'b'], weights: [0, 0] }] }),
+    ).toEqual(['fields.0.weights']);
+    expect(
+      paths({ fields: [{ name: 'e', type: 'enum', values: ['a', 'b'], weights: [1, -1] }] }),
+    ).toEqual(['fields.0.weights.1']);
   });
 
   it('keeps cases mode to csv, json and ndjson', () => {
@@ -161,11 +251,16 @@ describe('test-data input: errors name the field', () => {
   it('reaches clients as a ValidationError with input.* paths through the registry', () => {
     const registry = createGeneratorRegistry([testDataGenerator]);
     try {
-      registry.parseInput('test-data', { fields: [uuid, uuid, { name: 'c', type: 'integer', min: 5, max: 1 }] });
+      registry.parseInput('test-data', {
+        fields: [uuid, uuid, { name: 'c', type: 'integer', min: 5, max: 1 }],
+      });
       throw new Error('expected a validation error');
     } catch (error) {
       expect(error).toBeInstanceOf(ValidationError);
-      expect((error as ValidationError).details.map((d) => d.path)).toEqual(['input.fields.2.max', 'input.fields.1.name']);
+      expect((error as ValidationError).details.map((d) => d.path)).toEqual([
+        'input.fields.2.max',
+        'input.fields.1.name',
+      ]);
     }
   });
 });

@@ -83,7 +83,15 @@ function parseCsv(text: string): string[][] {
   return records;
 }
 
-const TRICKY = ['plain', 'with,comma', 'with "quotes"', 'two\nlines', "O'Brien", 'back\\slash', 'ünïcödé'];
+const TRICKY = [
+  'plain',
+  'with,comma',
+  'with "quotes"',
+  'two\nlines',
+  "O'Brien",
+  'back\\slash',
+  'ünïcödé',
+];
 
 const peopleFields = [
   { name: 'id', type: 'uuid' },
@@ -111,7 +119,9 @@ describe('test-data formats', () => {
     for (const row of rows) expect(row).toHaveLength(peopleFields.length);
     expect(new Set(rows.map((r) => r[8]))).toEqual(new Set(TRICKY));
     for (const row of rows.slice(0, 200)) {
-      expect(row[0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(row[0]).toMatch(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      );
       expect(row[2]).toMatch(/^[a-z._]+\d*@[a-z0-9.-]+$/);
       expect(row[6]! >= '1950-01-01' && row[6]! <= '2005-12-31').toBe(true);
       expect(row[7]).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
@@ -122,18 +132,38 @@ describe('test-data formats', () => {
   });
 
   it('writes one valid JSON array per table, with typed values and nulls', async () => {
-    const job = await runJob({ table: 'people', rows: 3000, seed: 2, format: 'json', fields: peopleFields });
+    const job = await runJob({
+      table: 'people',
+      rows: 3000,
+      seed: 2,
+      format: 'json',
+      fields: peopleFields,
+    });
     const rows = JSON.parse(await job.text('people.json')) as Record<string, unknown>[];
     expect(rows).toHaveLength(3000);
     expect(Object.keys(rows[0]!)).toEqual(peopleFields.map((f) => f.name));
-    expect(rows.every((r) => typeof r.active === 'boolean' && typeof r.balance === 'number')).toBe(true);
+    expect(rows.every((r) => typeof r.active === 'boolean' && typeof r.balance === 'number')).toBe(
+      true,
+    );
     expect(rows.some((r) => r.age === null)).toBe(true);
-    expect(rows.every((r) => r.age === null || (Number.isInteger(r.age) && (r.age as number) >= 18 && (r.age as number) <= 90))).toBe(true);
+    expect(
+      rows.every(
+        (r) =>
+          r.age === null ||
+          (Number.isInteger(r.age) && (r.age as number) >= 18 && (r.age as number) <= 90),
+      ),
+    ).toBe(true);
     expect(new Set(rows.map((r) => r.note))).toEqual(new Set(TRICKY));
   });
 
   it('writes NDJSON with one parseable object per line', async () => {
-    const job = await runJob({ table: 'people', rows: 1500, seed: 3, format: 'ndjson', fields: peopleFields });
+    const job = await runJob({
+      table: 'people',
+      rows: 1500,
+      seed: 3,
+      format: 'ndjson',
+      fields: peopleFields,
+    });
     const text = await job.text('people.ndjson');
     expect(text.endsWith('\n')).toBe(true);
     const lines = text.slice(0, -1).split('\n');
@@ -147,9 +177,20 @@ describe('test-data formats', () => {
       { name: 'select', type: 'enum', values: ["O'Brien", 'plain', 'a "b"'] },
       { name: 'maybe', type: 'boolean', nullable: 0.5 },
     ];
-    const job = await runJob({ table: 'items', rows: 2500, seed: 4, format: 'sql', sql: { batch_size: 1000 }, fields });
+    const job = await runJob({
+      table: 'items',
+      rows: 2500,
+      seed: 4,
+      format: 'sql',
+      sql: { batch_size: 1000 },
+      fields,
+    });
     const sql = await job.text('items.sql');
-    expect(sql.startsWith('BEGIN;\nCREATE TABLE IF NOT EXISTS "items" (\n  "id" BIGINT NOT NULL UNIQUE,')).toBe(true);
+    expect(
+      sql.startsWith(
+        'BEGIN;\nCREATE TABLE IF NOT EXISTS "items" (\n  "id" BIGINT NOT NULL UNIQUE,',
+      ),
+    ).toBe(true);
     expect(sql.endsWith('COMMIT;\n')).toBe(true);
     expect(sql.match(/^INSERT INTO "items" \("id", "select", "maybe"\) VALUES$/gm)).toHaveLength(3);
     const tuples = sql.match(/^\(\d+, '(?:[^']|'')*', (?:TRUE|FALSE|NULL)\)[,;]$/gm) ?? [];
@@ -165,7 +206,11 @@ describe('test-data formats', () => {
       format: 'ndjson',
       tables: [
         { name: 'users', rows: 10, fields: [{ name: 'id', type: 'uuid' }] },
-        { name: 'orders', rows: 25, fields: [{ name: 'user_id', type: 'foreign_key', table: 'users', field: 'id' }] },
+        {
+          name: 'orders',
+          rows: 25,
+          fields: [{ name: 'user_id', type: 'foreign_key', table: 'users', field: 'id' }],
+        },
       ],
     });
     expect(await job.files()).toEqual(['metadata.json', 'orders.ndjson', 'users.ndjson']);
@@ -233,7 +278,13 @@ describe('test-data reproducibility', () => {
   it('keeps a column unchanged when another field is added', async () => {
     const base = { table: 't', rows: 500, seed: 9, format: 'json' };
     const one = await runJob({ ...base, fields: [{ name: 'a', type: 'city' }] });
-    const two = await runJob({ ...base, fields: [{ name: 'z', type: 'uuid' }, { name: 'a', type: 'city' }] });
+    const two = await runJob({
+      ...base,
+      fields: [
+        { name: 'z', type: 'uuid' },
+        { name: 'a', type: 'city' },
+      ],
+    });
     const a = (JSON.parse(await one.text('t.json')) as { a: string }[]).map((r) => r.a);
     const b = (JSON.parse(await two.text('t.json')) as { a: string }[]).map((r) => r.a);
     expect(b).toEqual(a);
@@ -248,7 +299,14 @@ describe('test-data constraints', () => {
       seed: 11,
       format: 'json',
       tables: [
-        { name: 'users', rows: 300, fields: [{ name: 'id', type: 'uuid' }, { name: 'n', type: 'integer', unique: true, min: 1, max: 300 }] },
+        {
+          name: 'users',
+          rows: 300,
+          fields: [
+            { name: 'id', type: 'uuid' },
+            { name: 'n', type: 'integer', unique: true, min: 1, max: 300 },
+          ],
+        },
         {
           name: 'orders',
           rows: 2000,
@@ -257,11 +315,20 @@ describe('test-data constraints', () => {
             { name: 'user_n', type: 'foreign_key', table: 'users', field: 'n', nullable: 0.2 },
           ],
         },
-        { name: 'profiles', rows: 300, fields: [{ name: 'user_id', type: 'foreign_key', table: 'users', field: 'id', unique: true }] },
+        {
+          name: 'profiles',
+          rows: 300,
+          fields: [
+            { name: 'user_id', type: 'foreign_key', table: 'users', field: 'id', unique: true },
+          ],
+        },
       ],
     });
     const users = JSON.parse(await job.text('users.json')) as { id: string; n: number }[];
-    const orders = JSON.parse(await job.text('orders.json')) as { user_id: string; user_n: number | null }[];
+    const orders = JSON.parse(await job.text('orders.json')) as {
+      user_id: string;
+      user_n: number | null;
+    }[];
     const profiles = JSON.parse(await job.text('profiles.json')) as { user_id: string }[];
     const ids = new Set(users.map((u) => u.id));
     const ns = new Set(users.map((u) => u.n));
@@ -284,7 +351,10 @@ describe('test-data constraints', () => {
         { name: 'c', type: 'uuid' },
       ],
     });
-    const rows = (await job.text('t.ndjson')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = (await job.text('t.ndjson'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const share = (key: string) => rows.filter((r) => r[key] === null).length / rows.length;
     expect(share('a')).toBeGreaterThan(0.28);
     expect(share('a')).toBeLessThan(0.32);
@@ -304,15 +374,30 @@ describe('test-data constraints', () => {
         { name: 'n', type: 'integer', unique: true, min: 1, max: rows },
         { name: 'x', type: 'number', unique: true, min: 0, max: 99.99, decimals: 2 },
         { name: 'email', type: 'email', unique: true },
-        { name: 'code', type: 'string', unique: true, min_length: 4, max_length: 4, charset: 'hex' },
+        {
+          name: 'code',
+          type: 'string',
+          unique: true,
+          min_length: 4,
+          max_length: 4,
+          charset: 'hex',
+        },
         { name: 'day', type: 'date', unique: true, min: '2000-01-01', max: '2030-12-31' },
         { name: 'phone', type: 'phone', unique: true },
         { name: 'city', type: 'city', unique: true },
-        { name: 'pick', type: 'enum', unique: true, values: Array.from({ length: rows }, (_, i) => `v${i}`) },
+        {
+          name: 'pick',
+          type: 'enum',
+          unique: true,
+          values: Array.from({ length: rows }, (_, i) => `v${i}`),
+        },
         { name: 'id', type: 'uuid' },
       ],
     });
-    const data = (await job.text('t.ndjson')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const data = (await job.text('t.ndjson'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(data).toHaveLength(rows);
     for (const key of ['n', 'x', 'email', 'code', 'day', 'phone', 'city', 'pick', 'id']) {
       expect(new Set(data.map((r) => r[key])).size).toBe(rows);
@@ -320,7 +405,9 @@ describe('test-data constraints', () => {
     const ns = data.map((r) => r.n as number).sort((a, b) => a - b);
     expect(ns[0]).toBe(1);
     expect(ns[rows - 1]).toBe(rows);
-    expect(data.every((r) => typeof r.code === 'string' && /^[0-9a-f]{4}$/.test(r.code))).toBe(true);
+    expect(data.every((r) => typeof r.code === 'string' && /^[0-9a-f]{4}$/.test(r.code))).toBe(
+      true,
+    );
   });
 });
 
@@ -351,7 +438,12 @@ describe('test-data run', () => {
     let abortedAt = 0;
     const dir = await mkdtemp(join(tmpdir(), 'genq-test-data-'));
     dirs.push(dir);
-    const input = testDataGenerator.input.parse({ table: 'big', rows: 1_000_000, seed: 15, fields: peopleFields });
+    const input = testDataGenerator.input.parse({
+      table: 'big',
+      rows: 1_000_000,
+      seed: 15,
+      fields: peopleFields,
+    });
     const run = testDataGenerator.run(input, {
       jobId: 'job-abort',
       attempt: 1,
@@ -404,7 +496,10 @@ describe('test-data run', () => {
 
 describe('test-data generator contract', () => {
   it('estimates about 200,000 rows per second plus a constant', () => {
-    const input = testDataGenerator.input.parse({ fields: [{ name: 'a', type: 'uuid' }], rows: 2_000_000 });
+    const input = testDataGenerator.input.parse({
+      fields: [{ name: 'a', type: 'uuid' }],
+      rows: 2_000_000,
+    });
     expect(testDataGenerator.estimateSeconds(input)).toBeCloseTo(10.5, 1);
   });
 

@@ -5,3 +5,4 @@ export * from './http.ts';
 export * from './zip.ts';
 export * from './processes.ts';
 export * from './private-redis.ts';
+export * from './fake-openai.ts';

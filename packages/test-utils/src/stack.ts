@@ -4,12 +4,13 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import winston from 'winston';
-import { startApiServer, type ApiServer } from '@genq/api';
+import { startApiServer, type ApiServer, type RateLimitSettings } from '@genq/api';
 import type { Logger } from '@genq/core';
 import {
   createDatabase,
   createJobsRepository,
   createRecoveryRepository,
+  type ClientTier,
   type Database,
   type JobsRepository,
 } from '@genq/db';
@@ -17,6 +18,7 @@ import { builtinGenerators, createGeneratorRegistry, type AnyGenerator } from '@
 import { createBlockingRedis, createFastFailRedis, redisKeys } from '@genq/queue';
 import { createArtifactStore, startWorkerProcess, type WorkerProcess } from '@genq/worker';
 import { createTestDatabase, type TestDatabase } from './database.ts';
+import { requestJson, type JsonResponse } from './http.ts';
 
 export interface StackOptions {
   /** In-process worker processes to start (default 1). */
@@ -27,6 +29,13 @@ export interface StackOptions {
   generators?: AnyGenerator[];
   /** Generators the workers serve (default: all). */
   workerGenerators?: string[];
+  /** Tier of the default client (premium unless set). */
+  tier?: ClientTier;
+  /** Rate limiting is off in tests unless set. */
+  rateLimit?: Partial<Omit<RateLimitSettings, 'enabled' | 'allowlist'>>;
+  maxBodyBytes?: number;
+  maxBatchSize?: number;
+  maxSocketsPerKey?: number;
   /** Defaults to REDIS_URL or the local Redis. */
   redisUrl?: string;
   lockDurationMs?: number;
@@ -41,8 +50,29 @@ export interface StackOptions {
   priorityAgingIntervalMs?: number;
 }
 
+export interface TestClient {
+  clientId: string;
+  keyId: string;
+  apiKey: string;
+  /** `Authorization: Bearer <key>` */
+  headers: Record<string, string>;
+}
+
 export interface TestStack {
   url: string;
+  /** The default client (tier from the options, premium by default). */
+  client: TestClient;
+  apiKey: string;
+  authHeaders: Record<string, string>;
+  adminKey: string;
+  createClient(tier?: ClientTier, name?: string): Promise<TestClient>;
+  /** JSON request to the API as the default client (or `as`). */
+  http<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    as?: TestClient,
+  ): Promise<JsonResponse<T>>;
   redisUrl: string;
   wsUrl: string;
   prefix: string;
@@ -68,6 +98,36 @@ export function testLogger(): Logger {
   });
 }
 
+/** Creates a client of `tier` and a key for it through the admin API, as an operator would. */
+export async function provisionClient(
+  url: string,
+  adminKey: string,
+  tier: ClientTier = 'premium',
+  name?: string,
+): Promise<TestClient> {
+  const admin = { authorization: `Bearer ${adminKey}` };
+  const created = await requestJson<{ id: string }>(
+    'POST',
+    `${url}/api/v1/admin/clients`,
+    { name: name ?? `client-${randomBytes(4).toString('hex')}`, tier },
+    admin,
+  );
+  if (created.status !== 201) throw new Error(`could not create a client: ${created.status}`);
+  const key = await requestJson<{ id: string; key: string }>(
+    'POST',
+    `${url}/api/v1/admin/clients/${created.body.id}/keys`,
+    {},
+    admin,
+  );
+  if (key.status !== 201) throw new Error(`could not create a key: ${key.status}`);
+  return {
+    clientId: created.body.id,
+    keyId: key.body.id,
+    apiKey: key.body.key,
+    headers: { authorization: `Bearer ${key.body.key}` },
+  };
+}
+
 /**
  * A whole genq in this process, on the real Redis and PostgreSQL: its own database, its own
  * Redis key prefix and artifacts folder, an API on a free port and N worker processes.
@@ -75,6 +135,7 @@ export function testLogger(): Logger {
 export async function startTestStack(options: StackOptions = {}): Promise<TestStack> {
   const REDIS_URL = options.redisUrl ?? DEFAULT_REDIS_URL;
   const prefix = `genqtest-${randomBytes(4).toString('hex')}`;
+  const adminKey = `admin-${randomBytes(24).toString('hex')}`;
   const database = await createTestDatabase();
   const artifactsDir = await mkdtemp(path.join(os.tmpdir(), 'genq-artifacts-'));
   const logger = testLogger();
@@ -100,12 +161,29 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
       logger,
       artifactsDir,
       maxAttempts: (options.maxRetries ?? 3) + 1,
-      maxBodyBytes: 1_048_576,
       queueMaxPending: options.queueMaxPending,
+      adminKey,
+      http: {
+        maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
+        maxBatchSize: options.maxBatchSize ?? 100,
+        corsOrigins: [],
+        rateLimit: {
+          enabled: options.rateLimit !== undefined,
+          windowMs: options.rateLimit?.windowMs ?? 60_000,
+          perTier: options.rateLimit?.perTier ?? { premium: 1000, standard: 1000, free: 1000 },
+          anonymous: options.rateLimit?.anonymous ?? 1000,
+          allowlist: [],
+        },
+      },
+      maxSocketsPerKey: options.maxSocketsPerKey,
       version: 'test',
     },
     0,
   );
+
+  const createClient = (tier: ClientTier = 'premium', name?: string): Promise<TestClient> =>
+    provisionClient(api.url, adminKey, tier, name);
+  const client = await createClient(options.tier ?? 'premium');
 
   const workers: WorkerProcess[] = [];
   const startWorker = async (): Promise<WorkerProcess> => {
@@ -141,6 +219,13 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
 
   return {
     url: api.url,
+    client,
+    apiKey: client.apiKey,
+    authHeaders: client.headers,
+    adminKey,
+    createClient,
+    http: (method, urlPath, body, as) =>
+      requestJson(method, `${api.url}${urlPath}`, body, (as ?? client).headers),
     redisUrl: REDIS_URL,
     wsUrl: api.url.replace(/^http/, 'ws'),
     prefix,

@@ -61,13 +61,23 @@ export function createAuthenticator(options: AuthenticatorOptions) {
 
 export type Authenticator = ReturnType<typeof createAuthenticator>;
 
-/** The key a request presents: `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
+/**
+ * The key a request presents: `Authorization: Bearer <key>` or `X-API-Key: <key>`; for
+ * WebSockets from browsers, which cannot set headers, also the subprotocol `genq.key.<key>`
+ * (`new WebSocket(url, ['genq', 'genq.key.' + key])`), so the key never sits in a URL.
+ */
 export function presentedKey(headers: {
   authorization?: string | undefined;
   'x-api-key'?: string | string[] | undefined;
+  protocolKey?: string | undefined;
 }): string | undefined {
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '')?.[1];
   if (bearer) return bearer;
   const header = headers['x-api-key'];
-  return typeof header === 'string' && header.length > 0 ? header : undefined;
+  if (typeof header === 'string' && header.length > 0) return header;
+  const fromProtocol = headers.protocolKey
+    ?.split(',')
+    .map((p) => p.trim())
+    .find((p) => p.startsWith('genq.key.'));
+  return fromProtocol?.slice('genq.key.'.length);
 }

@@ -1,5 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import { Router } from 'express';
+import { clientOf } from '../auth/middleware.ts';
 import { parseRequest } from '../http/parse.ts';
 import { batchIdParamsSchema, createBatchRequestSchema } from './batch-schemas.ts';
 import type { BatchService } from './batch-service.ts';
@@ -10,18 +11,18 @@ export function createBatchRoutes(batches: BatchService, maxBatchSize: number): 
 
   router.post('/jobs/batch', async (req, res) => {
     const { requests } = parseRequest(batchRequestSchema, req.body, 'body');
-    const accepted = await batches.submit(requests);
+    const accepted = await batches.submit(clientOf(req), requests);
     res.status(202).location(accepted.links.self).json(accepted);
   });
 
   router.get('/batches/:id', async (req, res) => {
     const { id } = parseRequest(batchIdParamsSchema, req.params, 'params');
-    res.json(await batches.get(id));
+    res.json(await batches.get(id, clientOf(req).clientId));
   });
 
   router.get('/batches/:id/result', async (req, res) => {
     const { id } = parseRequest(batchIdParamsSchema, req.params, 'params');
-    const archive = await batches.archive(id);
+    const archive = await batches.archive(id, clientOf(req).clientId);
     res.status(200).attachment(archive.name).type('application/zip');
     try {
       await pipeline(archive.stream, res);

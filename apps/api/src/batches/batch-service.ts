@@ -6,7 +6,6 @@ import {
   GenqError,
   isTerminal,
   NotFoundError,
-  PRIORITIES,
   ResultNotReadyError,
   ServiceUnavailableError,
   ValidationError,
@@ -24,6 +23,7 @@ import {
 } from '@genq/db';
 import type { GeneratorRegistry } from '@genq/generators';
 import { parseJobEvent, type EnqueueRequest, type JobQueue, type RedisKeys } from '@genq/queue';
+import { resolvePriority, type Owner } from '../auth/owner.ts';
 import { createJobRequestSchema } from '../jobs/job-schemas.ts';
 import { listResultZip, streamBatchArchive, type ListedMember } from './batch-archive.ts';
 import {
@@ -75,7 +75,7 @@ export function createBatchService(deps: BatchServiceDeps) {
    * problem, each path naming the item: `requests.3.input.rows`. Nothing is written unless
    * all of them pass.
    */
-  function validate(requests: unknown[]): { jobs: NewJob[]; estimate: number } {
+  function validate(owner: Owner, requests: unknown[]): { jobs: NewJob[]; estimate: number } {
     const details: ErrorDetail[] = [];
     const jobs: NewJob[] = [];
     let estimate = 0;
@@ -101,12 +101,12 @@ export function createBatchService(deps: BatchServiceDeps) {
       estimate += deps.registry.get(request.generator)?.estimateSeconds(input) ?? 0;
       jobs.push({
         id: uuidv7(),
-        clientId: null,
+        clientId: owner.clientId,
         batchId: null,
         generator: request.generator,
         // Stored as sent, as for single jobs: the worker parses it again.
         input: request.input,
-        priority: PRIORITIES[request.priority ?? 'NORMAL'],
+        priority: resolvePriority(owner, request.priority, [...prefix, 'priority'].join('.')),
         maxAttempts: deps.maxAttempts,
         idempotencyKey: null,
         target: request.target ?? null,
@@ -206,8 +206,8 @@ export function createBatchService(deps: BatchServiceDeps) {
      * Validates every request, then writes the batch and its jobs in one transaction, then
      * enqueues them; if enqueueing fails, nothing remains and the client gets 503.
      */
-    async submit(requests: unknown[]): Promise<BatchAccepted> {
-      const { jobs, estimate } = validate(requests);
+    async submit(owner: Owner, requests: unknown[]): Promise<BatchAccepted> {
+      const { jobs, estimate } = validate(owner, requests);
       if (deps.redis.status !== 'ready') {
         throw new ServiceUnavailableError('the job queue is unavailable (Redis is not reachable)');
       }
@@ -215,7 +215,7 @@ export function createBatchService(deps: BatchServiceDeps) {
       await deps.queueLimit?.assertQueueHasRoom(jobs.length);
       const batchId = uuidv7();
       for (const job of jobs) job.batchId = batchId;
-      await deps.jobs.createBatch({ id: batchId, clientId: null }, jobs);
+      await deps.jobs.createBatch({ id: batchId, clientId: owner.clientId }, jobs);
       try {
         await enqueue(jobs);
       } catch (error) {
@@ -239,9 +239,9 @@ export function createBatchService(deps: BatchServiceDeps) {
       };
     },
 
-    async get(id: string): Promise<BatchView> {
+    async get(id: string, clientId: string): Promise<BatchView> {
       const state = UUID.test(id) ? await deps.batches.loadState(id) : null;
-      if (!state) throw new NotFoundError('batch', id);
+      if (!state || state.batch.clientId !== clientId) throw new NotFoundError('batch', id);
       return toBatchView(state.batch, state.groups, state.jobs);
     },
 
@@ -249,9 +249,9 @@ export function createBatchService(deps: BatchServiceDeps) {
      * The first message of a WebSocket batch subscription: the batch summary and each job's
      * snapshot (row overlaid with its live state in Redis, with its latest `seq`).
      */
-    async snapshot(id: string): Promise<BatchSnapshotMessage | null> {
+    async snapshot(id: string, clientId: string): Promise<BatchSnapshotMessage | null> {
       const batch = UUID.test(id) ? await deps.batches.findWithJobs(id) : null;
-      if (!batch) return null;
+      if (!batch || batch.clientId !== clientId) return null;
       const jobs = await jobSnapshots(batch.jobs);
       const summary = summarizeBatch(
         groupJobs(
@@ -269,9 +269,9 @@ export function createBatchService(deps: BatchServiceDeps) {
      * One ZIP of every completed job's files under `<job_id>/`, with a `manifest.json` that
      * lists every job and its status. 409 while no job has completed.
      */
-    async archive(id: string): Promise<BatchArchive> {
+    async archive(id: string, clientId: string): Promise<BatchArchive> {
       const batch = UUID.test(id) ? await deps.batches.findWithJobs(id) : null;
-      if (!batch) throw new NotFoundError('batch', id);
+      if (!batch || batch.clientId !== clientId) throw new NotFoundError('batch', id);
       const completed = batch.jobs.filter((job) => job.status === 'completed' && job.resultPath);
       if (completed.length === 0) {
         throw new ResultNotReadyError(`batch ${id} has no completed job yet`);

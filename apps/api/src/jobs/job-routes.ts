@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { clientOf } from '../auth/middleware.ts';
 import { parseRequest } from '../http/parse.ts';
 import {
   createJobRequestSchema,
@@ -8,17 +9,19 @@ import {
 } from './job-schemas.ts';
 import type { JobService } from './job-service.ts';
 
+/** Job routes; mounted behind requireClient, so every call acts for the caller's client. */
 export function createJobRoutes(jobs: JobService): Router {
   const router = Router();
 
   router.post('/jobs', async (req, res) => {
+    const { clientId, tier } = clientOf(req);
     const body = parseRequest(createJobRequestSchema, req.body, 'body');
     const { 'idempotency-key': idempotencyKey } = parseRequest(
       idempotencyHeadersSchema,
       { 'idempotency-key': req.get('idempotency-key') },
       'headers',
     );
-    const { job, replayed } = await jobs.submit(body, idempotencyKey);
+    const { job, replayed } = await jobs.submit({ clientId, tier }, body, idempotencyKey);
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
     res
       .status(replayed ? 200 : 202)
@@ -28,23 +31,23 @@ export function createJobRoutes(jobs: JobService): Router {
 
   router.get('/jobs', async (req, res) => {
     const query = parseRequest(listJobsQuerySchema, req.query, 'query');
-    res.json(await jobs.list(query));
+    res.json(await jobs.list(clientOf(req).clientId, query));
   });
 
   router.get('/jobs/:id', async (req, res) => {
     const { id } = parseRequest(jobIdParamsSchema, req.params, 'params');
-    res.json(await jobs.get(id));
+    res.json(await jobs.get(id, clientOf(req).clientId));
   });
 
   router.delete('/jobs/:id', async (req, res) => {
     const { id } = parseRequest(jobIdParamsSchema, req.params, 'params');
-    const { httpStatus, job } = await jobs.cancel(id);
+    const { httpStatus, job } = await jobs.cancel(id, clientOf(req).clientId);
     res.status(httpStatus).json(job);
   });
 
   router.get('/jobs/:id/result', async (req, res, next) => {
     const { id } = parseRequest(jobIdParamsSchema, req.params, 'params');
-    const { file, name } = await jobs.resultFile(id);
+    const { file, name } = await jobs.resultFile(id, clientOf(req).clientId);
     res.download(file, name, { headers: { 'Content-Type': 'application/zip' } }, (error) => {
       if (error && !res.headersSent) next(error);
     });

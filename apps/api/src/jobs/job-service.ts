@@ -6,7 +6,6 @@ import {
   ConflictError,
   isTerminal,
   NotFoundError,
-  PRIORITIES,
   ResultNotReadyError,
   ServiceUnavailableError,
   type JobEvent,
@@ -26,6 +25,7 @@ import type { CreateJobRequest } from './job-schemas.ts';
 import type { QueueLimit } from '../queue/queue-limit.ts';
 import type { QueuePositions } from '../queue/queue-positions.ts';
 import { toJobView, type JobView } from './job-view.ts';
+import { resolvePriority, type Owner } from '../auth/owner.ts';
 
 export interface JobServiceDeps {
   jobs: JobsRepository;
@@ -48,11 +48,11 @@ export function createJobService(deps: JobServiceDeps) {
   const publisher = createJobEventPublisher(deps.redis, deps.keys);
 
   /** The first job of an idempotency key, provided the repeated request is the same. */
-  function replay(existing: JobRecord, request: CreateJobRequest): JobView {
+  function replay(existing: JobRecord, request: CreateJobRequest, priority: number): JobView {
     const same =
       existing.generator === request.generator &&
       isDeepStrictEqual(existing.input, request.input) &&
-      existing.priority === PRIORITIES[request.priority ?? 'NORMAL'];
+      existing.priority === priority;
     if (!same) {
       throw new ConflictError('this Idempotency-Key was used for a different request', [
         { path: 'headers.idempotency-key', message: `already used by job ${existing.id}` },
@@ -61,9 +61,10 @@ export function createJobService(deps: JobServiceDeps) {
     return toJobView(existing);
   }
 
-  async function load(id: string): Promise<JobRecord> {
+  /** The job if it exists and belongs to `clientId`; anything else is the same 404. */
+  async function load(id: string, clientId: string): Promise<JobRecord> {
     const job = UUID.test(id) ? await deps.jobs.findById(id) : null;
-    if (!job) throw new NotFoundError('job', id);
+    if (!job || job.clientId !== clientId) throw new NotFoundError('job', id);
     return job;
   }
 
@@ -79,14 +80,16 @@ export function createJobService(deps: JobServiceDeps) {
      * With an idempotency key already used, returns the first job instead (`replayed`).
      */
     async submit(
+      owner: Owner,
       request: CreateJobRequest,
       idempotencyKey?: string,
     ): Promise<{ job: JobView; replayed: boolean }> {
+      const priority = resolvePriority(owner, request.priority);
       // Validated here so bad input is a 400; stored as sent, since the worker parses it again.
       deps.registry.parseInput(request.generator, request.input);
       if (idempotencyKey) {
-        const existing = await deps.jobs.findByIdempotencyKey(null, idempotencyKey);
-        if (existing) return { job: replay(existing, request), replayed: true };
+        const existing = await deps.jobs.findByIdempotencyKey(owner.clientId, idempotencyKey);
+        if (existing) return { job: replay(existing, request, priority), replayed: true };
       }
       requireQueue();
       await deps.queueLimit.assertQueueHasRoom(1);
@@ -94,11 +97,11 @@ export function createJobService(deps: JobServiceDeps) {
       try {
         job = await deps.jobs.create({
           id: uuidv7(),
-          clientId: null,
+          clientId: owner.clientId,
           batchId: null,
           generator: request.generator,
           input: request.input,
-          priority: PRIORITIES[request.priority ?? 'NORMAL'],
+          priority,
           maxAttempts: deps.maxAttempts,
           idempotencyKey: idempotencyKey ?? null,
           target: request.target ?? null,
@@ -107,9 +110,9 @@ export function createJobService(deps: JobServiceDeps) {
         // Two requests with one key raced: the loser replays the winner's job.
         const winner =
           idempotencyKey && isUniqueViolation(error)
-            ? await deps.jobs.findByIdempotencyKey(null, idempotencyKey)
+            ? await deps.jobs.findByIdempotencyKey(owner.clientId, idempotencyKey)
             : null;
-        if (winner) return { job: replay(winner, request), replayed: true };
+        if (winner) return { job: replay(winner, request, priority), replayed: true };
         throw error;
       }
       try {
@@ -123,8 +126,8 @@ export function createJobService(deps: JobServiceDeps) {
       return { job: toJobView(job, null, await deps.positions.placementOf(job)), replayed: false };
     },
 
-    async get(id: string): Promise<JobView> {
-      const job = await load(id);
+    async get(id: string, clientId: string): Promise<JobView> {
+      const job = await load(id, clientId);
       const [live, placement] = await Promise.all([
         readJobState(deps.redis, deps.keys, id).catch(() => null),
         deps.positions.placementOf(job),
@@ -132,9 +135,9 @@ export function createJobService(deps: JobServiceDeps) {
       return toJobView(job, live, placement);
     },
 
-    async list(query: { limit: number; cursor?: string; status?: JobStatus }) {
+    async list(clientId: string, query: { limit: number; cursor?: string; status?: JobStatus }) {
       const rows = await deps.jobs.list({
-        clientId: null,
+        clientId,
         before: query.cursor,
         limit: query.limit,
         status: query.status,
@@ -150,12 +153,12 @@ export function createJobService(deps: JobServiceDeps) {
      * The state a WebSocket subscriber starts from: the row, overlaid with the live state
      * in Redis (fresher progress, and the sequence number to continue from).
      */
-    async snapshot(id: string): Promise<JobEvent | null> {
+    async snapshot(id: string, clientId: string): Promise<JobEvent | null> {
       const [job, live] = await Promise.all([
         UUID.test(id) ? deps.jobs.findById(id) : null,
         readJobState(deps.redis, deps.keys, id).catch(() => null),
       ]);
-      if (!job) return null;
+      if (!job || job.clientId !== clientId) return null;
       const placement = await deps.positions.placementOf(job);
       const base = {
         ...jobEventFromRecord(job, 'snapshot'),
@@ -180,8 +183,8 @@ export function createJobService(deps: JobServiceDeps) {
      * cancelled in the row first (a worker that picks it up afterwards drops it), then removed
      * from the queue; a running job gets a cancel request that the worker running it acts on.
      */
-    async cancel(id: string): Promise<{ httpStatus: 200 | 202; job: JobView }> {
-      const job = await load(id);
+    async cancel(id: string, clientId: string): Promise<{ httpStatus: 200 | 202; job: JobView }> {
+      const job = await load(id, clientId);
       if (isTerminal(job.status)) {
         throw new ConflictError(`job ${id} is already ${job.status}`, [
           { path: 'status', message: `is ${job.status}` },
@@ -205,15 +208,15 @@ export function createJobService(deps: JobServiceDeps) {
         return { httpStatus: 202, job: { ...toJobView(requested), status: 'cancelling' } };
       }
       // It finished between our reads: report what it became.
-      const now = await load(id);
+      const now = await load(id, clientId);
       throw new ConflictError(`job ${id} is already ${now.status}`, [
         { path: 'status', message: `is ${now.status}` },
       ]);
     },
 
     /** Absolute path of a completed job's ZIP. */
-    async resultFile(id: string): Promise<{ file: string; name: string }> {
-      const job = await load(id);
+    async resultFile(id: string, clientId: string): Promise<{ file: string; name: string }> {
+      const job = await load(id, clientId);
       if (job.status !== 'completed' || !job.resultPath) {
         throw new ResultNotReadyError(`job ${id} has no result (status: ${job.status})`);
       }

@@ -4,16 +4,32 @@ import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { z } from 'zod';
 import type { JobEvent, Logger } from '@genq/core';
 
-/** Loads a job's current state for a new subscriber; null when the job does not exist. */
-export type SnapshotLoader = (jobId: string) => Promise<JobEvent | null>;
+/** Who a socket belongs to: it may follow only its client's jobs and batches. */
+export interface SocketOwner {
+  clientId: string;
+  keyId: string;
+}
+
+/**
+ * Loads a job's current state for a new subscriber; null when the job does not exist or
+ * belongs to another client (both look the same to the subscriber).
+ */
+export type SnapshotLoader = (jobId: string, clientId: string) => Promise<JobEvent | null>;
 
 /**
  * Loads a batch for a new subscriber: the message sent first, whose `jobs` hold one snapshot
  * per job (with its latest seq); null when the batch does not exist.
  */
-export type BatchSnapshotLoader = (batchId: string) => Promise<{ jobs: JobEvent[] } | null>;
+export type BatchSnapshotLoader = (
+  batchId: string,
+  clientId: string,
+) => Promise<{ jobs: JobEvent[] } | null>;
 
 export interface GatewayOptions {
+  /** Checks the upgrade request's key; null answers 401 before the handshake. */
+  authenticate: (request: IncomingMessage) => Promise<SocketOwner | null>;
+  /** Open sockets one key may hold (429 at the upgrade above it). */
+  maxSocketsPerKey?: number;
   loadSnapshot: SnapshotLoader;
   /** Without it, batch subscriptions are refused. */
   loadBatchSnapshot?: BatchSnapshotLoader;
@@ -69,6 +85,9 @@ export function createWebSocketGateway(options: GatewayOptions) {
   const byJob = new Map<string, Set<Subscription>>();
   const byBatch = new Map<string, Set<BatchSubscription>>();
   const bySocket = new Map<WebSocket, SocketSubscriptions>();
+  const owners = new Map<WebSocket, SocketOwner>();
+  const socketsPerKey = new Map<string, number>();
+  const maxSocketsPerKey = options.maxSocketsPerKey ?? 100;
   const alive = new WeakSet<WebSocket>();
 
   const send = (socket: WebSocket, data: string): void => {
@@ -91,6 +110,9 @@ export function createWebSocketGateway(options: GatewayOptions) {
       }),
     );
 
+  /** The client id a socket acts for (set at the authenticated upgrade). */
+  const ownerOf = (socket: WebSocket): string => owners.get(socket)?.clientId ?? '';
+
   async function subscribe(socket: WebSocket, jobId: string): Promise<void> {
     const mine = bySocket.get(socket)?.jobs;
     if (!mine || mine.has(jobId)) return;
@@ -102,7 +124,7 @@ export function createWebSocketGateway(options: GatewayOptions) {
 
     let snapshot: JobEvent | null;
     try {
-      snapshot = await options.loadSnapshot(jobId);
+      snapshot = await options.loadSnapshot(jobId, ownerOf(socket));
     } catch (error) {
       options.logger.warn('could not load a snapshot', { jobId, error: String(error) });
       unsubscribe(socket, jobId);
@@ -155,7 +177,7 @@ export function createWebSocketGateway(options: GatewayOptions) {
 
     let snapshot: { jobs: JobEvent[] } | null;
     try {
-      snapshot = await options.loadBatchSnapshot(batchId);
+      snapshot = await options.loadBatchSnapshot(batchId, ownerOf(socket));
     } catch (error) {
       options.logger.warn('could not load a batch snapshot', { batchId, error: String(error) });
       if (mine.get(batchId) !== sub) return;
@@ -244,8 +266,10 @@ export function createWebSocketGateway(options: GatewayOptions) {
     else unsubscribe(socket, message.job_id);
   }
 
-  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+  wss.on('connection', (socket: WebSocket, request: IncomingMessage, owner: SocketOwner) => {
     bySocket.set(socket, { jobs: new Map(), batches: new Map() });
+    owners.set(socket, owner);
+    socketsPerKey.set(owner.keyId, (socketsPerKey.get(owner.keyId) ?? 0) + 1);
     alive.add(socket);
     socket.on('pong', () => alive.add(socket));
     socket.on('message', (data) => onMessage(socket, data));
@@ -255,6 +279,10 @@ export function createWebSocketGateway(options: GatewayOptions) {
       for (const jobId of [...(mine?.jobs.keys() ?? [])]) unsubscribe(socket, jobId);
       for (const batchId of [...(mine?.batches.keys() ?? [])]) unsubscribeBatch(socket, batchId);
       bySocket.delete(socket);
+      owners.delete(socket);
+      const left = (socketsPerKey.get(owner.keyId) ?? 1) - 1;
+      if (left > 0) socketsPerKey.set(owner.keyId, left);
+      else socketsPerKey.delete(owner.keyId);
     });
     const jobId = /^\/ws\/([^/?]+)/.exec(request.url ?? '')?.[1];
     if (jobId) void subscribe(socket, decodeURIComponent(jobId));
@@ -277,8 +305,33 @@ export function createWebSocketGateway(options: GatewayOptions) {
     handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
       const pathname = (request.url ?? '').split('?')[0] ?? '';
       if (pathname !== '/ws' && !/^\/ws\/[^/]+$/.test(pathname)) return false;
-      wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+      options.authenticate(request).then(
+        (owner) => {
+          if (!owner) return refuse(socket, 401, 'Unauthorized', 'a valid API key is required');
+          if ((socketsPerKey.get(owner.keyId) ?? 0) >= maxSocketsPerKey) {
+            return refuse(socket, 429, 'Too Many Requests', 'too many open sockets for this key');
+          }
+          wss.handleUpgrade(request, socket, head, (ws) =>
+            wss.emit('connection', ws, request, owner),
+          );
+        },
+        (error: unknown) => {
+          options.logger.warn('WebSocket authentication failed', { error: String(error) });
+          refuse(socket, 503, 'Service Unavailable', 'try again later');
+        },
+      );
       return true;
+    },
+    /** Closes every socket opened with a key (revoked) or by a client (disabled). */
+    closeOwnedBy(match: { keyId?: string; clientId?: string }): number {
+      let closed = 0;
+      for (const [socket, owner] of owners) {
+        if (owner.keyId === match.keyId || owner.clientId === match.clientId) {
+          socket.close(4401, 'API key revoked');
+          closed += 1;
+        }
+      }
+      return closed;
     },
     /** Called once per event received from Redis; `raw` is forwarded as is. */
     dispatch(event: JobEvent, raw: string): void {
@@ -302,3 +355,18 @@ export function createWebSocketGateway(options: GatewayOptions) {
 }
 
 export type WebSocketGateway = ReturnType<typeof createWebSocketGateway>;
+
+/** Answers an upgrade request with an HTTP error, before any WebSocket handshake. */
+function refuse(socket: Duplex, status: number, reason: string, message: string): void {
+  const body = JSON.stringify({
+    error: {
+      code:
+        status === 401 ? 'unauthorized' : status === 429 ? 'rate_limited' : 'service_unavailable',
+      message,
+      details: [],
+    },
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}

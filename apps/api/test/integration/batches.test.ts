@@ -35,14 +35,14 @@ interface ErrorBody {
 const noop = (input: Record<string, unknown> = {}) => ({ generator: 'noop', input });
 
 async function submit(stack: TestStack, requests: unknown[]) {
-  return requestJson<Accepted & ErrorBody>('POST', `${stack.url}/api/v1/jobs/batch`, {
+  return stack.http<Accepted & ErrorBody>('POST', `/api/v1/jobs/batch`, {
     requests,
   });
 }
 
 async function waitForBatch(stack: TestStack, id: string, status: string): Promise<BatchBody> {
   const res = await waitUntil(
-    () => requestJson<BatchBody>('GET', `${stack.url}/api/v1/batches/${id}`),
+    () => stack.http<BatchBody>('GET', `/api/v1/batches/${id}`),
     (r) => r.body.status === status,
     30_000,
     100,
@@ -98,7 +98,9 @@ describe('batches: submit, follow, download', () => {
       true,
     );
 
-    const download = await fetch(`${stack.url}${batch.links.result}`);
+    const download = await fetch(`${stack.url}${batch.links.result}`, {
+      headers: stack.authHeaders,
+    });
     expect(download.status).toBe(200);
     expect(download.headers.get('content-type')).toMatch(/application\/zip/);
     expect(download.headers.get('content-disposition')).toMatch(
@@ -146,12 +148,18 @@ describe('batches: submit, follow, download', () => {
     // Finished jobs count as 100, failed ones too: nothing is left to do.
     expect(done.progress).toBe(100);
 
-    const download = await fetch(`${stack.url}${accepted.body.links.result}`);
+    const download = await fetch(`${stack.url}${accepted.body.links.result}`, {
+      headers: stack.authHeaders,
+    });
     expect(download.status).toBe(200);
     const files = await readZip(Buffer.from(await download.arrayBuffer()));
     // Each job's own ZIP, unpacked under its folder, byte for byte.
     const own = await readZip(
-      Buffer.from(await (await fetch(`${stack.url}/api/v1/jobs/${ok2}/result`)).arrayBuffer()),
+      Buffer.from(
+        await (
+          await fetch(`${stack.url}/api/v1/jobs/${ok2}/result`, { headers: stack.authHeaders })
+        ).arrayBuffer(),
+      ),
     );
     expect(own.size).toBeGreaterThan(0);
     expect([...files.keys()].sort()).toEqual(
@@ -182,7 +190,7 @@ describe('batches: submit, follow, download', () => {
       noop({ fail: 'unrecoverable' }),
     ]);
     await waitForBatch(stack, accepted.body.batch_id, 'failed');
-    const res = await requestJson<ErrorBody>('GET', `${stack.url}${accepted.body.links.result}`);
+    const res = await stack.http<ErrorBody>('GET', `${accepted.body.links.result}`);
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('result_not_ready');
   });
@@ -224,7 +232,7 @@ describe('batches: submit, follow, download', () => {
       [{ requests: [noop()], extra: 1 }, 'extra'],
     ];
     for (const [body, path] of cases) {
-      const res = await requestJson<ErrorBody>('POST', `${stack.url}/api/v1/jobs/batch`, body);
+      const res = await stack.http<ErrorBody>('POST', `/api/v1/jobs/batch`, body);
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('validation_failed');
       expect(res.body.error.details.map((d) => d.path)).toContain(path);
@@ -240,11 +248,11 @@ describe('batches: submit, follow, download', () => {
   it('answers 404 for an unknown batch, its result, or an id that is not a UUID', async () => {
     const missing = '01900000-0000-7000-8000-000000000000';
     for (const path of [`/api/v1/batches/${missing}`, `/api/v1/batches/${missing}/result`]) {
-      const res = await requestJson<ErrorBody>('GET', `${stack.url}${path}`);
+      const res = await stack.http<ErrorBody>('GET', `${path}`);
       expect(res.status).toBe(404);
       expect(res.body.error.code).toBe('not_found');
     }
-    const notUuid = await requestJson<ErrorBody>('GET', `${stack.url}/api/v1/batches/nope`);
+    const notUuid = await stack.http<ErrorBody>('GET', `/api/v1/batches/nope`);
     expect(notUuid.status).toBe(404);
     expect(notUuid.body.error.code).toBe('not_found');
   });
@@ -255,7 +263,7 @@ describe('batches: submit, follow, download', () => {
       Array.from({ length: 6 }, () => noop({ sleep_ms: 400, steps: 4 })),
     );
     const { batch_id: batchId, job_ids: jobIds } = accepted.body;
-    const ws = await connectWebSocket(`${stack.wsUrl}/ws`);
+    const ws = await connectWebSocket(`${stack.wsUrl}/ws`, stack.authHeaders);
     // Also following one of its jobs directly: that socket must not get its events twice.
     ws.send({ action: 'subscribe', job_id: jobIds[0] });
     ws.send({ action: 'subscribe', batch_id: batchId });
@@ -302,7 +310,7 @@ describe('batches: submit, follow, download', () => {
   });
 
   it('stops sending a batch after unsubscribe, and reports an unknown batch', async () => {
-    const ws = await connectWebSocket(`${stack.wsUrl}/ws`);
+    const ws = await connectWebSocket(`${stack.wsUrl}/ws`, stack.authHeaders);
     const missing = '01900000-0000-7000-8000-000000000000';
     ws.send({ action: 'subscribe', batch_id: missing });
     const error = await ws.waitFor((m) => m.type === 'error');

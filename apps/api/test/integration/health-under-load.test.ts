@@ -6,6 +6,7 @@ import path from 'node:path';
 import {
   createTestDatabase,
   freePort,
+  provisionClient,
   requestJson,
   spawnGenq,
   waitForHttp,
@@ -21,6 +22,8 @@ describe('the API stays responsive while a worker is busy', () => {
   let api: GenqProcess;
   let worker: GenqProcess;
   let url: string;
+  let auth: Record<string, string>;
+  const adminKey = `admin-${randomBytes(24).toString('hex')}`;
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -34,11 +37,13 @@ describe('the API stays responsive while a worker is busy', () => {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       GENQ_WORKER_CONCURRENCY: '2',
+      GENQ_ADMIN_KEY: adminKey,
     };
     url = `http://127.0.0.1:${port}`;
     api = spawnGenq('api', env);
     worker = spawnGenq('worker', env);
     await waitForHttp(`${url}/health`);
+    auth = (await provisionClient(url, adminKey)).headers;
   });
 
   afterAll(async () => {
@@ -48,24 +53,29 @@ describe('the API stays responsive while a worker is busy', () => {
   });
 
   it('answers /health in a few milliseconds during a large test-data job', async () => {
-    const res = await requestJson('POST', `${url}/api/v1/jobs`, {
-      generator: 'test-data',
-      input: {
-        rows: 1_000_000,
-        format: 'csv',
-        seed: 7,
-        fields: [
-          { name: 'id', type: 'uuid' },
-          { name: 'name', type: 'name' },
-          { name: 'email', type: 'email' },
-          { name: 'n', type: 'integer', min: 0, max: 1000 },
-        ],
+    const res = await requestJson(
+      'POST',
+      `${url}/api/v1/jobs`,
+      {
+        generator: 'test-data',
+        input: {
+          rows: 1_000_000,
+          format: 'csv',
+          seed: 7,
+          fields: [
+            { name: 'id', type: 'uuid' },
+            { name: 'name', type: 'name' },
+            { name: 'email', type: 'email' },
+            { name: 'n', type: 'integer', min: 0, max: 1000 },
+          ],
+        },
       },
-    });
+      auth,
+    );
     expect(res.status).toBe(202);
     const id = (res.body as { id: string }).id;
     await waitUntil(
-      async () => (await requestJson('GET', `${url}/api/v1/jobs/${id}`)).body,
+      async () => (await requestJson('GET', `${url}/api/v1/jobs/${id}`, undefined, auth)).body,
       (job) => job.current_step === 'generating',
     );
 
@@ -77,7 +87,7 @@ describe('the API stays responsive while a worker is busy', () => {
       timings.push(performance.now() - started);
       expect(health.status).toBe(200);
     }
-    const job = (await requestJson('GET', `${url}/api/v1/jobs/${id}`)).body;
+    const job = (await requestJson('GET', `${url}/api/v1/jobs/${id}`, undefined, auth)).body;
     // The measurement only counts if the worker was still busy the whole time.
     expect(job.status).toBe('running');
     timings.sort((a, b) => a - b);

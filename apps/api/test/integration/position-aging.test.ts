@@ -19,10 +19,10 @@ interface View {
 }
 
 const getJob = async (stack: TestStack, id: string): Promise<View> =>
-  (await requestJson<View>('GET', `${stack.url}/api/v1/jobs/${id}`)).body;
+  (await stack.http<View>('GET', `/api/v1/jobs/${id}`)).body;
 
 async function submit(stack: TestStack, input: Record<string, unknown>, priority: string) {
-  const res = await requestJson<View>('POST', `${stack.url}/api/v1/jobs`, {
+  const res = await stack.http<View>('POST', `/api/v1/jobs`, {
     generator: 'noop',
     input,
     priority,
@@ -46,8 +46,8 @@ describe('position and ETA', () => {
     // 10,000 LOW jobs written the way the API writes them (row, then BullMQ), in bulk.
     low = Array.from({ length: LOW_JOBS }, () => uuidv7());
     await stack.db.$executeRaw`
-      INSERT INTO jobs (id, generator, input, priority, max_attempts)
-      SELECT id, 'noop', '{"sleep_ms": 20}'::jsonb, ${PRIORITIES.LOW}, 4
+      INSERT INTO jobs (id, client_id, generator, input, priority, max_attempts)
+      SELECT id, ${stack.client.clientId}::uuid, 'noop', '{"sleep_ms": 20}'::jsonb, ${PRIORITIES.LOW}, 4
       FROM unnest(${low}::uuid[]) AS id`;
     const queue = createJobQueue({
       connection: stack.redis,
@@ -73,16 +73,16 @@ describe('position and ETA', () => {
     expect(lows.map((v) => v.position)).toEqual([1, 2, 5_001, LOW_JOBS]);
 
     // WebSocket snapshots carry the same position.
-    const ws = await connectWebSocket(`${stack.wsUrl}/ws/${low[3]}`);
+    const ws = await connectWebSocket(`${stack.wsUrl}/ws/${low[3]}`, stack.authHeaders);
     const snapshot = await ws.waitFor((m) => m.type === 'snapshot');
     await ws.close();
     expect(snapshot).toMatchObject({ status: 'queued', position: 4, eta_seconds: null });
 
     const started = Date.now();
-    const stats = await requestJson<{
+    const stats = await stack.http<{
       pending: number;
       pending_by_priority: Record<string, number>;
-    }>('GET', `${stack.url}/api/v1/queue/stats`);
+    }>('GET', `/api/v1/queue/stats`);
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(stats.body.pending).toBe(LOW_JOBS + 1);
     expect(stats.body.pending_by_priority).toEqual({ HIGH: 1, NORMAL: 0, LOW: LOW_JOBS });
@@ -179,9 +179,7 @@ describe('priority aging', () => {
     ]);
     expect(rounds.filter((moved) => moved !== null).length).toBeLessThanOrEqual(1);
 
-    expect((await requestJson('DELETE', `${stack.url}/api/v1/jobs/${blocker.id}`)).status).toBe(
-      202,
-    );
+    expect((await stack.http('DELETE', `/api/v1/jobs/${blocker.id}`)).status).toBe(202);
     await waitUntil(
       () => stack.jobs.findById(aging.id),
       (job) => job?.status === 'completed',

@@ -11,7 +11,7 @@ describe('priorities', () => {
   });
 
   const submit = async (priority: string, sleepMs: number): Promise<string> => {
-    const res = await requestJson('POST', `${stack.url}/api/v1/jobs`, {
+    const res = await stack.http('POST', `/api/v1/jobs`, {
       generator: 'noop',
       input: { sleep_ms: sleepMs },
       priority,
@@ -30,7 +30,7 @@ describe('priorities', () => {
     const low: string[] = [];
     for (let i = 0; i < 20; i += 1) low.push(await submit('LOW', 10));
     const high = await submit('HIGH', 10);
-    const cancel = await requestJson('DELETE', `${stack.url}/api/v1/jobs/${blocker}`);
+    const cancel = await stack.http('DELETE', `/api/v1/jobs/${blocker}`);
     expect(cancel.status).toBe(202);
 
     const all = [...low, high];
@@ -42,7 +42,7 @@ describe('priorities', () => {
     const started = (id: string): number =>
       rows.find((row) => row?.id === id)!.startedAt!.getTime();
     for (const id of low) expect(started(high)).toBeLessThan(started(id));
-    const view = await requestJson('GET', `${stack.url}/api/v1/jobs/${high}`);
+    const view = await stack.http('GET', `/api/v1/jobs/${high}`);
     expect(view.body.priority).toBe('HIGH');
   });
 });

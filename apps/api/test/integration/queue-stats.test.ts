@@ -31,12 +31,12 @@ async function submit(
     'POST',
     `${stack.url}/api/v1/jobs`,
     { generator: 'noop', input, priority },
-    headers,
+    { ...stack.authHeaders, ...headers },
   );
 }
 
 const readStats = async (stack: TestStack): Promise<Stats> => {
-  const res = await requestJson<Stats>('GET', `${stack.url}/api/v1/queue/stats`);
+  const res = await stack.http<Stats>('GET', `/api/v1/queue/stats`);
   expect(res.status).toBe(200);
   return res.body;
 };
@@ -85,9 +85,7 @@ describe('GET /api/v1/queue/stats', () => {
     expect(waiting.oldest_pending_job_age_seconds).toBeLessThan(30);
 
     // Cancelled while waiting: the API ends it and counts it at once.
-    expect((await requestJson('DELETE', `${stack.url}/api/v1/jobs/${ids.dropped}`)).status).toBe(
-      200,
-    );
+    expect((await stack.http('DELETE', `/api/v1/jobs/${ids.dropped}`)).status).toBe(200);
     expect(await readStats(stack)).toMatchObject({
       pending: 3,
       cancelled: 1,
@@ -116,7 +114,7 @@ describe('GET /api/v1/queue/stats', () => {
     expect(busy.average_processing_time_seconds).toBeGreaterThanOrEqual(0.05);
 
     // Cancelled while running: the worker ends it and counts it.
-    expect((await requestJson('DELETE', `${stack.url}/api/v1/jobs/${ids.slow}`)).status).toBe(202);
+    expect((await stack.http('DELETE', `/api/v1/jobs/${ids.slow}`)).status).toBe(202);
     const done = await waitUntil(
       () => readStats(stack),
       (s) => s.cancelled === 2 && s.processing === 0,
@@ -167,9 +165,7 @@ describe('queue limit (GENQ_QUEUE_MAX_PENDING)', () => {
     expect(replay.body.id).toBe(first.body.id);
 
     // Room again once a waiting job leaves the queue.
-    expect((await requestJson('DELETE', `${stack.url}/api/v1/jobs/${first.body.id}`)).status).toBe(
-      200,
-    );
+    expect((await stack.http('DELETE', `/api/v1/jobs/${first.body.id}`)).status).toBe(200);
     expect((await submit(stack, {})).status).toBe(202);
     expect(await stack.db.job.count()).toBe(3);
   });

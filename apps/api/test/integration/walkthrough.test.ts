@@ -43,14 +43,14 @@ describe('one job from HTTP to WebSocket to ZIP', () => {
   });
 
   it('accepts a 10,000-row test-data job, streams its progress in order and serves its ZIP', async () => {
-    const accepted = await requestJson('POST', `${stack.url}/api/v1/jobs`, testDataJob(10_000));
+    const accepted = await stack.http('POST', `/api/v1/jobs`, testDataJob(10_000));
     expect(accepted.status).toBe(202);
     const job = accepted.body as { id: string; status: string; links: Record<string, string> };
     expect(job.status).toBe('queued');
     expect(job.links.self).toBe(`/api/v1/jobs/${job.id}`);
     expect(accepted.headers.get('location')).toBe(job.links.self);
 
-    const ws = await connectWebSocket(`${stack.wsUrl}/ws/${job.id}`);
+    const ws = await connectWebSocket(`${stack.wsUrl}/ws/${job.id}`, stack.authHeaders);
     const done = await ws.waitFor((m) => m.status === 'completed' || m.status === 'failed');
     await ws.close();
     expect(done.status).toBe('completed');
@@ -72,11 +72,13 @@ describe('one job from HTTP to WebSocket to ZIP', () => {
       progress: 100,
     });
 
-    const view = await requestJson('GET', `${stack.url}/api/v1/jobs/${job.id}`);
+    const view = await stack.http('GET', `/api/v1/jobs/${job.id}`);
     expect(view.body).toMatchObject({ status: 'completed', progress: 100, attempts: 1 });
     expect(view.body.completed_at).toMatch(/Z$/);
 
-    const download = await fetch(`${stack.url}/api/v1/jobs/${job.id}/result`);
+    const download = await fetch(`${stack.url}/api/v1/jobs/${job.id}/result`, {
+      headers: stack.authHeaders,
+    });
     expect(download.status).toBe(200);
     expect(download.headers.get('content-type')).toMatch(/application\/zip/);
     const files = await readZip(Buffer.from(await download.arrayBuffer()));
@@ -90,26 +92,26 @@ describe('one job from HTTP to WebSocket to ZIP', () => {
   it('lists jobs newest first with cursor pagination', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i += 1) {
-      const res = await requestJson('POST', `${stack.url}/api/v1/jobs`, {
+      const res = await stack.http('POST', `/api/v1/jobs`, {
         generator: 'noop',
         input: {},
       });
       ids.push((res.body as { id: string }).id);
     }
-    const first = await requestJson<{ jobs: { id: string }[]; next_cursor: string }>(
+    const first = await stack.http<{ jobs: { id: string }[]; next_cursor: string }>(
       'GET',
-      `${stack.url}/api/v1/jobs?limit=2`,
+      `/api/v1/jobs?limit=2`,
     );
     expect(first.body.jobs.map((j) => j.id)).toEqual([ids[2], ids[1]]);
-    const second = await requestJson<{ jobs: { id: string }[] }>(
+    const second = await stack.http<{ jobs: { id: string }[] }>(
       'GET',
-      `${stack.url}/api/v1/jobs?limit=2&cursor=${first.body.next_cursor}`,
+      `/api/v1/jobs?limit=2&cursor=${first.body.next_cursor}`,
     );
     expect(second.body.jobs[0]?.id).toBe(ids[0]);
   });
 
   it('gives a late WebSocket subscriber the final state of a finished job', async () => {
-    const res = await requestJson('POST', `${stack.url}/api/v1/jobs`, {
+    const res = await stack.http('POST', `/api/v1/jobs`, {
       generator: 'noop',
       input: {},
     });
@@ -118,7 +120,7 @@ describe('one job from HTTP to WebSocket to ZIP', () => {
       () => stack.jobs.findById(id),
       (job) => job?.status === 'completed',
     );
-    const ws = await connectWebSocket(`${stack.wsUrl}/ws`);
+    const ws = await connectWebSocket(`${stack.wsUrl}/ws`, stack.authHeaders);
     ws.send({ action: 'subscribe', job_id: id });
     const snapshot = await ws.waitFor((m) => m.job_id === id);
     await ws.close();
@@ -127,15 +129,15 @@ describe('one job from HTTP to WebSocket to ZIP', () => {
 
   it('answers 404 with the error body for an unknown job, over HTTP and WebSocket', async () => {
     const missing = '01900000-0000-7000-8000-000000000000';
-    const res = await requestJson('GET', `${stack.url}/api/v1/jobs/${missing}`);
+    const res = await stack.http('GET', `/api/v1/jobs/${missing}`);
     expect(res.status).toBe(404);
     expect(res.body).toMatchObject({ error: { code: 'not_found' } });
-    const notUuid = await requestJson('GET', `${stack.url}/api/v1/jobs/nope`);
+    const notUuid = await stack.http('GET', `/api/v1/jobs/nope`);
     expect(notUuid.status).toBe(404);
-    const result = await requestJson('GET', `${stack.url}/api/v1/jobs/${missing}/result`);
+    const result = await stack.http('GET', `/api/v1/jobs/${missing}/result`);
     expect(result.status).toBe(404);
 
-    const ws = await connectWebSocket(`${stack.wsUrl}/ws/${missing}`);
+    const ws = await connectWebSocket(`${stack.wsUrl}/ws/${missing}`, stack.authHeaders);
     const error = await ws.waitFor((m) => m.type === 'error');
     await ws.close();
     expect(error).toMatchObject({ job_id: missing, error: { code: 'not_found' } });
@@ -151,9 +153,9 @@ describe('one job from HTTP to WebSocket to ZIP', () => {
       [{ generator: 'noop', input: { sleep_ms: 1, nope: true } }, 'input.nope'],
     ];
     for (const [body, path] of cases) {
-      const res = await requestJson<{ error: { code: string; details: { path: string }[] } }>(
+      const res = await stack.http<{ error: { code: string; details: { path: string }[] } }>(
         'POST',
-        `${stack.url}/api/v1/jobs`,
+        `/api/v1/jobs`,
         body,
       );
       expect(res.status).toBe(400);
@@ -162,7 +164,7 @@ describe('one job from HTTP to WebSocket to ZIP', () => {
     }
     const malformed = await fetch(`${stack.url}/api/v1/jobs`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...stack.authHeaders },
       body: '{"generator":',
     });
     expect(malformed.status).toBe(400);
@@ -170,9 +172,9 @@ describe('one job from HTTP to WebSocket to ZIP', () => {
   });
 
   it('publishes every generator with its input JSON Schema', async () => {
-    const res = await requestJson<{
+    const res = await stack.http<{
       generators: { name: string; input_schema: { type: string } }[];
-    }>('GET', `${stack.url}/api/v1/generators`);
+    }>('GET', `/api/v1/generators`);
     expect(res.status).toBe(200);
     const names = res.body.generators.map((g) => g.name);
     expect(names).toEqual(expect.arrayContaining(['test-data', 'noop']));

@@ -18,7 +18,7 @@ async function submitNoops(stack: TestStack, count: number, sleepMs: number): Pr
   for (let i = 0; i < count; i += 20) {
     const chunk = await Promise.all(
       Array.from({ length: Math.min(20, count - i) }, () =>
-        requestJson('POST', `${stack.url}/api/v1/jobs`, {
+        stack.http('POST', `/api/v1/jobs`, {
           generator: 'noop',
           input: { sleep_ms: sleepMs, write_file: true },
         }),

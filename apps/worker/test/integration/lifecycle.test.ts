@@ -19,12 +19,11 @@ describe('job lifecycle', () => {
   });
 
   const submit = async (body: Record<string, unknown>): Promise<string> => {
-    const res = await requestJson('POST', `${stack.url}/api/v1/jobs`, body);
+    const res = await stack.http('POST', `/api/v1/jobs`, body);
     expect(res.status).toBe(202);
     return (res.body as { id: string }).id;
   };
-  const view = async (id: string) =>
-    (await requestJson('GET', `${stack.url}/api/v1/jobs/${id}`)).body;
+  const view = async (id: string) => (await stack.http('GET', `/api/v1/jobs/${id}`)).body;
 
   it('retries a failing job with backoff, shows it retrying, then fails it with a readable error', async () => {
     const id = await submit({ generator: 'noop', input: { fail: 'always' } });
@@ -66,7 +65,7 @@ describe('job lifecycle', () => {
       () => view(done),
       (job) => job.status === 'completed',
     );
-    expect((await requestJson('DELETE', `${stack.url}/api/v1/jobs/${done}`)).status).toBe(409);
+    expect((await stack.http('DELETE', `/api/v1/jobs/${done}`)).status).toBe(409);
 
     // Occupy all four slots so the next job waits in the queue.
     const blockers = await Promise.all(
@@ -77,12 +76,12 @@ describe('job lifecycle', () => {
       (jobs) => jobs.every((job) => job.status === 'running'),
     );
     const queued = await submit({ generator: 'noop', input: {} });
-    const cancelQueued = await requestJson('DELETE', `${stack.url}/api/v1/jobs/${queued}`);
+    const cancelQueued = await stack.http('DELETE', `/api/v1/jobs/${queued}`);
     expect(cancelQueued.status).toBe(200);
     expect(cancelQueued.body.status).toBe('cancelled');
 
     for (const id of blockers) {
-      const res = await requestJson('DELETE', `${stack.url}/api/v1/jobs/${id}`);
+      const res = await stack.http('DELETE', `/api/v1/jobs/${id}`);
       expect(res.status).toBe(202);
       expect(res.body.status).toBe('cancelling');
     }
@@ -115,10 +114,10 @@ describe('job lifecycle', () => {
         ],
       },
     });
-    const ws = await connectWebSocket(`${stack.wsUrl}/ws/${id}`);
+    const ws = await connectWebSocket(`${stack.wsUrl}/ws/${id}`, stack.authHeaders);
     await ws.waitFor((m) => m.current_step === 'generating' && (m.progress as number) > 1);
     const asked = Date.now();
-    const res = await requestJson('DELETE', `${stack.url}/api/v1/jobs/${id}`);
+    const res = await stack.http('DELETE', `/api/v1/jobs/${id}`);
     expect(res.status).toBe(202);
     await ws.waitFor((m) => m.status === 'cancelled');
     const took = Date.now() - asked;

@@ -72,7 +72,9 @@ export function bodyExcerpt(
   max = EXCERPT_LENGTH,
 ): string {
   const looksHtml = type.includes('html') || /^\s*<(?:!doctype|html|head|body)\b/i.test(body);
-  const text = sanitizeText(looksHtml ? htmlToText(body) : body, secrets);
+  let text = sanitizeText(looksHtml ? htmlToText(body) : body, secrets);
+  // A page's title is usually repeated as its heading: "502 Bad Gateway 502 Bad Gateway nginx".
+  if (looksHtml) text = text.replace(/^(.{3,80}?) \1(?= |$)/, '$1');
   return text === '' ? '(empty body)' : cap(text, max);
 }
 

@@ -173,7 +173,7 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
   async function execute<T>(
     request: ProviderRequestOptions,
     accept: string,
-    read: (response: Response, label: string, signal: AbortSignal) => Promise<T>,
+    read: (response: Response) => Promise<T>,
   ): Promise<ProviderResponse<T>> {
     const method = request.method ?? (request.body === undefined ? 'GET' : 'POST');
     const url = resolveUrl(request.path);
@@ -207,7 +207,7 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
         const signal = AbortSignal.any([jobSignal, timeout]);
         try {
           const response = await fetchImpl(url, { method, headers, body, signal });
-          const data = await read(response, label, signal);
+          const data = await read(response);
           return {
             data,
             status: response.status,
@@ -235,7 +235,10 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
         providerMessage: failure.extra.providerMessage,
       };
       if (!failure.retryable) {
-        throw new UnrecoverableProviderError(`${name} request ${label}: ${failure.message}`, details);
+        throw new UnrecoverableProviderError(
+          `${name} request ${label}: ${failure.message}`,
+          details,
+        );
       }
       if (attempt >= maxAttempts) {
         const tries = attempt === 1 ? '1 attempt' : `${attempt} attempts`;

@@ -32,7 +32,6 @@ export const rawEncoder: Encoder = {
   null: '',
 };
 
-const SAMPLES = 3;
 const MAX_ENUM_CASES = 20;
 
 interface CaseInput {
@@ -100,7 +99,8 @@ function typeCases(input: CaseInput, add: Add): void {
       return emailCases(input, add);
     case 'phone':
       addSamples(input, add);
-      if (input.samples[0]) add('boundary', input.samples[0].replace(/\D/g, ''), 'digits only, no separators');
+      if (input.samples[0])
+        add('boundary', input.samples[0].replace(/\D/g, ''), 'digits only, no separators');
       add('boundary', '+1 202 555 0143', 'international format with a country code');
       add('invalid', 'abc-def-ghij', 'letters instead of digits');
       add('invalid', '12', 'too few digits');

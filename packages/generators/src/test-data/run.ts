@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { UnrecoverableGenerationError } from '@genq/core';
 import type { GenerationContext, GenerationSummary } from '../generator.ts';
 import { casesTable, fieldCases, rawEncoder } from './cases.ts';
 import type { TestCase } from './cases.ts';
@@ -9,11 +10,12 @@ import { TEST_DATA_VERSION } from './limits.ts';
 import { loadFaker } from './locale.ts';
 import { randomSeed } from './prng.ts';
 import type { TestDataInput } from './schema/input.ts';
-import { TextSink } from './stream.ts';
+import { OutputSink } from './stream.ts';
 import { buildPools } from './value-pools.ts';
+import type { Pools } from './value-pools.ts';
 import { ByteChunk } from './writers/bytes.ts';
 import { outputFormat } from './writers/index.ts';
-import type { OutputFormat, TableShape } from './writers/types.ts';
+import type { Encoder, OutputFormat, TableShape } from './writers/types.ts';
 
 /** Generation time per chunk: long enough to amortise the await, short enough for a responsive loop. */
 const TARGET_CHUNK_MS = 10;
@@ -64,13 +66,13 @@ async function writeTable(
   ctx: GenerationContext,
   onRows: (rows: number) => void,
 ): Promise<void> {
-  const sink = new TextSink(ctx.output.createStream(file), ctx.signal);
+  const sink = new OutputSink(ctx.output.createStream(file), ctx.signal);
   try {
     const writer = format.open(table);
     const chunk = new ByteChunk();
     await sink.write(writer.header());
     let chunkRows = FIRST_CHUNK_ROWS;
-    for (let row = 0; row < table.rows; ) {
+    for (let row = 0; row < table.rows;) {
       ctx.signal.throwIfAborted();
       const started = performance.now();
       const end = Math.min(table.rows, row + chunkRows);
@@ -160,6 +162,22 @@ async function writeCases(
   return files;
 }
 
+/** Compiling depends only on the input and seed: a failure here would fail every attempt. */
+function compile(
+  input: TestDataInput,
+  seed: number,
+  encoder: Encoder,
+  pools: Pools,
+): CompiledTable[] {
+  try {
+    return compileTables(input.tables, seed, encoder, pools);
+  } catch (error) {
+    throw new UnrecoverableGenerationError(`test-data: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
 export async function runTestData(
   input: TestDataInput,
   ctx: GenerationContext,
@@ -180,12 +198,7 @@ export async function runTestData(
 
   const format = outputFormat(input.format, input.sql);
   // Cases need raw values (they are typed and encoded per case); rows are encoded per format.
-  const tables = compileTables(
-    input.tables,
-    seed,
-    input.mode === 'cases' ? rawEncoder : format.encoder,
-    pools,
-  );
+  const tables = compile(input, seed, input.mode === 'cases' ? rawEncoder : format.encoder, pools);
   const files =
     input.mode === 'cases'
       ? await writeCases(tables, format, ctx)

@@ -12,7 +12,7 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
  * the stream's buffer, waits for 'drain' (or the abort signal, or a stream error). Memory
  * stays at a few chunks whatever the row count.
  */
-export class TextSink {
+export class OutputSink {
   private failure: Error | undefined;
 
   constructor(
@@ -27,7 +27,11 @@ export class TextSink {
 
   async write(data: string | Uint8Array): Promise<void> {
     if (this.failure) throw this.failure;
-    if (data.length === 0 || this.stream.write(data) || this.stream.writableLength < MAX_BUFFERED_BYTES)
+    if (
+      data.length === 0 ||
+      this.stream.write(data) ||
+      this.stream.writableLength < MAX_BUFFERED_BYTES
+    )
       return;
     await this.drain();
   }

@@ -81,7 +81,12 @@ const RECIPES: Record<PoolName, PoolRecipe> = {
 /** Longest stretch of faker calls between yields: a 3,000-address pool takes ~60 ms in all. */
 const SLICE_MS = 8;
 
-async function drawPool(name: PoolName, faker: Faker, seed: number, signal: AbortSignal): Promise<string[]> {
+async function drawPool(
+  name: PoolName,
+  faker: Faker,
+  seed: number,
+  signal: AbortSignal,
+): Promise<string[]> {
   const recipe = RECIPES[name];
   // Seeded per pool by name, so a pool does not change when other fields are added. The
   // Faker instance is this job's own, so yielding between slices cannot disturb the sequence.

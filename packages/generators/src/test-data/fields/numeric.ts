@@ -12,7 +12,8 @@ const POINT = 46;
 const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
 
 function hex(out: ByteChunk, word: number, digits: number): void {
-  for (let shift = (digits - 1) * 4; shift >= 0; shift -= 4) out.byte(HEX_DIGITS[(word >>> shift) & 15] as number);
+  for (let shift = (digits - 1) * 4; shift >= 0; shift -= 4)
+    out.byte(HEX_DIGITS[(word >>> shift) & 15] as number);
 }
 
 /**
@@ -98,5 +99,8 @@ export function booleanColumn(field: FieldOf<'boolean'>, context: FieldContext):
   }
   const random = new RowRandom(context.seed);
   const cut = field.true_rate * 4_294_967_296;
-  return { sqlType: 'BOOLEAN', write: (row, out) => out.bytes(random.at(row).next() < cut ? yes : no) };
+  return {
+    sqlType: 'BOOLEAN',
+    write: (row, out) => out.bytes(random.at(row).next() < cut ? yes : no),
+  };
 }

@@ -3,6 +3,7 @@ import type { ByteChunk } from './bytes.ts';
 import type { Encoder, OutputFormat, RowWriter, TableShape } from './types.ts';
 
 /** Characters JSON.stringify would escape (lone surrogates included). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what JSON escapes
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 const CLOSE_BRACE = 125;
 
@@ -17,7 +18,9 @@ export const jsonEncoder: Encoder = {
 /** Writes rows as compact JSON objects; the keys are encoded once per table, not per row. */
 export function jsonObjectWriter(table: TableShape): (row: number, out: ByteChunk) => void {
   const writers: RowWriter[] = table.columns.map((c) => c.write);
-  const keys = table.columns.map((c, i) => utf8(`${i === 0 ? '{' : ','}${jsonEncoder.text(c.name)}:`));
+  const keys = table.columns.map((c, i) =>
+    utf8(`${i === 0 ? '{' : ','}${jsonEncoder.text(c.name)}:`),
+  );
   const count = writers.length;
   return (row, out) => {
     for (let c = 0; c < count; c += 1) {
