@@ -3,7 +3,6 @@ import { createJobQueue } from '@genq/queue';
 import {
   connectWebSocket,
   readZip,
-  requestJson,
   startTestStack,
   waitUntil,
   type TestStack,

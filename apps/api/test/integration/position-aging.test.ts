@@ -4,7 +4,6 @@ import { PRIORITIES } from '@genq/core';
 import { createJobQueue, queueNameFor } from '@genq/queue';
 import {
   connectWebSocket,
-  requestJson,
   startTestStack,
   waitUntil,
   type TestStack,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { requestJson, startTestStack, waitUntil, type TestStack } from '@genq/test-utils';
+import { startTestStack, waitUntil, type TestStack } from '@genq/test-utils';
 
 describe('priorities', () => {
   let stack: TestStack;

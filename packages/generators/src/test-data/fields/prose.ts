@@ -5,6 +5,8 @@ import { allPlain, pool, rawPool } from './context.ts';
 import type { FieldContext, ValueColumn } from './context.ts';
 import { perRowText, TEXT, withRowSuffix } from './text-common.ts';
 
+/** Sentences and short paragraphs of pooled words. */
+
 const SPACE = 32;
 const POINT = 46;
 

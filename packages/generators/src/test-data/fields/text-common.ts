@@ -3,14 +3,14 @@ import type { PoolName } from '../value-pools.ts';
 import { encodePool, pool, textWriter } from './context.ts';
 import type { FieldContext, ValueColumn } from './context.ts';
 
-/** SQL type of every text column but \`string\` (which knows its maximum length). */
-export const TEXT = 'TEXT';
-
 /**
  * Text columns share two paths: where every piece is known to need no escaping in the output
  * format (checked once per pool), values are composed straight into the output as bytes;
  * otherwise they are built as strings and escaped per row.
  */
+
+/** SQL type of every text column but `string` (which knows its maximum length). */
+export const TEXT = 'TEXT';
 
 /** A column whose values are strings made per row, escaped per row. */
 export function perRowText(context: FieldContext, value: (row: number) => string): ValueColumn {
