@@ -4,11 +4,13 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureDevCredentials } from './dev-credentials.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tsx = path.join(root, 'node_modules/.bin/tsx');
 const port = process.env.PORT ?? '3000';
-const env = { ...process.env, PORT: port };
+const databaseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/genq';
+const env: NodeJS.ProcessEnv = { ...process.env, PORT: port };
 
 const services = spawnSync('bash', [path.join(root, 'scripts/ensure-services.sh')], {
   stdio: 'inherit',
@@ -23,6 +25,9 @@ if (migrate.status !== 0) {
   console.error('genq: database migration failed (see above)');
   process.exit(migrate.status ?? 1);
 }
+
+const credentials = await ensureDevCredentials(root, databaseUrl);
+env.GENQ_ADMIN_KEY = credentials.adminKey;
 
 const children: ChildProcess[] = [];
 const start = (name: string, entry: string): void => {
@@ -66,4 +71,13 @@ for (let i = 0; i < 100; i += 1) {
   }
   await new Promise((resolve) => setTimeout(resolve, 200));
 }
-console.log(`\n  genq is running: ${url}\n  API docs: ${url}/api/v1/docs   Stop: Ctrl-C\n`);
+console.log(`
+  genq is running: ${url}
+  Dashboard:  ${url}/        API docs: ${url}/api/v1/docs
+  Your development API key (client "dev", premium tier; also in var/dev-api-key):
+
+    export GENQ_API_KEY=${credentials.apiKey}
+
+  Admin key (manages clients and keys; in var/dev-admin-key): GENQ_ADMIN_KEY=${credentials.adminKey}
+  Stop: Ctrl-C
+`);

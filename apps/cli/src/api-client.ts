@@ -190,9 +190,12 @@ export class ApiClient {
           parseRetryAfter(response.headers.get('retry-after')) ??
           Math.min(30_000, 1000 * 2 ** Math.min(attempt - 1, 5));
         if (Date.now() - started + waitMs <= this.retryBudgetMs) {
-          await response.body?.cancel().catch(() => undefined);
+          const code = await response
+            .json()
+            .then((body: { error?: { code?: unknown } }) => body?.error?.code)
+            .catch(() => undefined);
           const reason =
-            response.status === 429 ? 'rate limited (429)' : `busy (${response.status})`;
+            typeof code === 'string' ? `${code} (${response.status})` : `HTTP ${response.status}`;
           this.onRetry?.({ method, path, reason, waitMs, attempt });
           await sleep(waitMs);
           continue;

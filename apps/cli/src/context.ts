@@ -7,6 +7,8 @@ export interface GlobalOptions {
   apiKey?: string;
   json: boolean;
   quiet: boolean;
+  /** Seconds 429 / 503 answers are retried per request (default 300). */
+  retryFor?: number;
 }
 
 export interface Context {
@@ -23,6 +25,7 @@ export function createContext(
   const client = new ApiClient({
     baseUrl: options.url,
     apiKey,
+    retryBudgetMs: (options.retryFor ?? 300) * 1000,
     onRetry: ({ reason, waitMs, method, path }) =>
       output.info(`genq: ${method} ${path}: ${reason}, retrying in ${seconds(waitMs)}`),
   });

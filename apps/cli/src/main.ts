@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CLI_VERSION } from './api-client.ts';
 import { batchCommand, type BatchOptions } from './commands/batch.ts';
 import { cancelCommand } from './commands/cancel.ts';
@@ -46,6 +46,14 @@ Examples:
   genq watch <job-id|batch-id>
 `;
 
+function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new InvalidArgumentError('expected a number of seconds');
+  }
+  return seconds;
+}
+
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /** Runs a command action with the global options; the exit code lands in process.exitCode. */
@@ -58,6 +66,7 @@ function action<A extends unknown[]>(run: (ctx: Context, ...args: A) => Promise<
       apiKey: globals.apiKey,
       json: Boolean(globals.json),
       quiet: Boolean(globals.quiet),
+      retryFor: globals.retryFor,
     });
     try {
       process.exitCode = await run(ctx, ...(args.slice(0, -1) as A));
@@ -77,6 +86,14 @@ export function buildProgram(): Command {
     .addOption(new Option('--api-key <key>', 'client API key').env('GENQ_API_KEY'))
     .option('--json', 'machine output: one JSON document on stdout', false)
     .option('-q, --quiet', 'no progress or notes on stderr (errors still)', false)
+    .addOption(
+      new Option(
+        '--retry-for <seconds>',
+        'how long to keep retrying 429 / 503 answers, per request',
+      )
+        .default(300)
+        .argParser(parseSeconds),
+    )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })

@@ -33,6 +33,13 @@ const workerEnvSchema = commonEnvSchema.extend({
    * created, or since its last move up) moves up one level. 0 disables it.
    */
   GENQ_PRIORITY_AGING_SECONDS: z.coerce.number().int().min(0).default(300),
+  /** OpenAI-compatible API root for the `llm` generator (OpenRouter works); unset = not configured. */
+  LLM_BASE_URL: z.string().url().optional(),
+  LLM_API_KEY: z.string().optional(),
+  /** Model used when a job names none. */
+  LLM_DEFAULT_MODEL: z.string().optional(),
+  /** Per request to the LLM provider. */
+  LLM_TIMEOUT_MS: z.coerce.number().int().min(1000).default(300_000),
   /** How often progress is written to PostgreSQL (events are published more often). */
   GENQ_PROGRESS_DB_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
 });

@@ -1,6 +1,6 @@
 import { createLogger, logFormatFor } from '@genq/core';
 import { createDatabase, createJobsRepository, createRecoveryRepository } from '@genq/db';
-import { builtinGenerators, createGeneratorRegistry } from '@genq/generators';
+import { createBuiltinGenerators, createGeneratorRegistry } from '@genq/generators';
 import { createBlockingRedis, redisKeys } from '@genq/queue';
 import { createArtifactStore } from './artifacts.ts';
 import { loadWorkerConfig } from './config.ts';
@@ -13,7 +13,16 @@ const logger = createLogger({
   service: 'genq-worker',
 });
 
-const registry = createGeneratorRegistry(builtinGenerators);
+const registry = createGeneratorRegistry(
+  createBuiltinGenerators({
+    llm: {
+      baseUrl: config.LLM_BASE_URL,
+      apiKey: config.LLM_API_KEY,
+      defaultModel: config.LLM_DEFAULT_MODEL,
+      timeoutMs: config.LLM_TIMEOUT_MS,
+    },
+  }),
+);
 const unknown = config.GENQ_WORKER_GENERATORS.filter((name) => !registry.get(name));
 if (unknown.length > 0) {
   logger.error(`GENQ_WORKER_GENERATORS names unknown generators: ${unknown.join(', ')}`);

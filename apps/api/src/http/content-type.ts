@@ -8,16 +8,14 @@ export const requireJsonBody: RequestHandler = (req, res, next) => {
   const hasBody =
     Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'];
   if (WITH_BODY.has(req.method) && hasBody && !req.is('application/json')) {
-    res
-      .status(415)
-      .json(
-        errorBody('unsupported_media_type', 'send the request body as application/json', [
-          {
-            path: 'headers.content-type',
-            message: `is ${req.headers['content-type'] ?? 'missing'}`,
-          },
-        ]),
-      );
+    res.status(415).json(
+      errorBody('unsupported_media_type', 'send the request body as application/json', [
+        {
+          path: 'headers.content-type',
+          message: `is ${req.headers['content-type'] ?? 'missing'}`,
+        },
+      ]),
+    );
     return;
   }
   next();

@@ -2,6 +2,7 @@ import type { Request, RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit, type RateLimitExceededEventHandler } from 'express-rate-limit';
 import type { Redis } from 'ioredis';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
+import { createHash } from 'node:crypto';
 import type { ClientTier } from '@genq/db';
 import { errorBody } from './error-handler.ts';
 
@@ -25,8 +26,7 @@ export function createRateLimiters(redis: Redis, prefix: string, settings: RateL
   const store = (name: string): RedisStore =>
     new RedisStore({
       prefix: `${prefix}:ratelimit:${name}:`,
-      sendCommand: (command: string, ...args: string[]) =>
-        redis.call(command, ...args) as Promise<RedisReply>,
+      sendCommand: (command: string, ...args: string[]) => sendCommand(redis, command, args),
     });
   const allowed = new Set(settings.allowlist);
   const handler: RateLimitExceededEventHandler = (_req, res, _next, options) => {
@@ -64,4 +64,21 @@ export function createRateLimiters(redis: Redis, prefix: string, settings: RateL
   });
 
   return { perKey, perAddress };
+}
+
+/**
+ * The store loads its Lua scripts once, when created, and keeps the promise: if Redis was
+ * not reachable at that moment it would fail every later request. A failed SCRIPT LOAD
+ * therefore answers the script's SHA-1 (what Redis would have answered); the first EVALSHA
+ * then gets NOSCRIPT and the store loads the script again, once Redis is back.
+ */
+async function sendCommand(redis: Redis, command: string, args: string[]): Promise<RedisReply> {
+  try {
+    return (await redis.call(command, ...args)) as RedisReply;
+  } catch (error) {
+    if (command.toUpperCase() === 'SCRIPT' && args[0]?.toUpperCase() === 'LOAD' && args[1]) {
+      return createHash('sha1').update(args[1]).digest('hex');
+    }
+    throw error;
+  }
 }

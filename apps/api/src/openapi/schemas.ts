@@ -1,0 +1,274 @@
+import { JOB_STATUSES, PRIORITY_NAMES, STAGES, type ErrorCode } from '@genq/core';
+import type { GeneratorInfo } from '@genq/generators';
+import type { clientView, keyView } from '../admin/admin-service.ts';
+import type { BatchAccepted } from '../batches/batch-service.ts';
+import type { BatchView } from '../batches/batch-view.ts';
+import type { JobView } from '../jobs/job-view.ts';
+import type { QueueStats } from '../queue/queue-stats.ts';
+import { z } from './zod.ts';
+
+/**
+ * Response bodies as documented in the OpenAPI document. The views are built elsewhere
+ * (jobs/job-view.ts, batches/batch-view.ts, …); these schemas describe them, are strict (a
+ * field the view adds or drops fails the response test) and are checked against the view
+ * types at compile time below.
+ */
+
+const ERROR_CODES = [
+  'validation_failed',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'result_not_ready',
+  'payload_too_large',
+  'unsupported_media_type',
+  'rate_limited',
+  'internal_error',
+  'service_unavailable',
+  'queue_full',
+] as const satisfies readonly ErrorCode[];
+
+const timestamp = z.iso.datetime().openapi({ example: '2025-01-31T12:00:00.000Z' });
+const uuid = z.uuid().openapi({ example: '0194b8a2-7c3e-7d4f-9a1b-2c3d4e5f6a7b' });
+const count = z.number().int().nonnegative();
+
+export const errorBodySchema = z
+  .strictObject({
+    error: z.strictObject({
+      code: z.enum(ERROR_CODES).describe('Stable, machine-readable reason'),
+      message: z.string().describe('For humans; may change'),
+      details: z
+        .array(
+          z.strictObject({
+            path: z.string().describe('The field at fault, dot-separated, e.g. input.rows'),
+            message: z.string(),
+          }),
+        )
+        .describe('One entry per problem; empty when there is nothing more to say'),
+    }),
+  })
+  .openapi('Error', { description: 'The one error body genq answers with' });
+
+const jobLinks = z.strictObject({
+  self: z.string(),
+  result: z.string(),
+  websocket: z.string().describe('Path of the WebSocket that follows this job'),
+});
+
+export const jobViewSchema = z
+  .strictObject({
+    id: uuid,
+    generator: z.string(),
+    status: z
+      .enum([...JOB_STATUSES, 'cancelling'])
+      .describe('`cancelling` while a running job has been asked to stop'),
+    priority: z.enum(PRIORITY_NAMES),
+    current_step: z.enum(STAGES),
+    progress: z.number().min(0).max(100),
+    message: z.string().nullable(),
+    attempts: count,
+    max_attempts: count,
+    retry_count: count,
+    next_attempt_at: timestamp.nullable().describe('When a retrying job runs again'),
+    error: z.strictObject({ code: z.string(), message: z.string() }).nullable(),
+    input: z.record(z.string(), z.unknown()).describe('The input as submitted'),
+    batch_id: uuid.nullable(),
+    target: z.string().nullable(),
+    result: z
+      .strictObject({ size_bytes: count, files: count, url: z.string() })
+      .nullable()
+      .describe('Set once the job is completed'),
+    created_at: timestamp,
+    updated_at: timestamp,
+    started_at: timestamp.nullable(),
+    completed_at: timestamp.nullable(),
+    duration_seconds: z.number().nonnegative().nullable(),
+    position: count
+      .nullable()
+      .describe('Jobs that start before this one (0 = next); null unless waiting, and in lists'),
+    eta_seconds: z
+      .number()
+      .nonnegative()
+      .nullable()
+      .describe(
+        'Rough seconds until it completes; null unless waiting or when no worker serves it',
+      ),
+    links: jobLinks,
+  })
+  .openapi('Job');
+
+export const jobListSchema = z
+  .strictObject({
+    jobs: z.array(jobViewSchema).describe('Newest first'),
+    next_cursor: uuid.nullable().describe('Pass as `cursor` for the next page; null on the last'),
+  })
+  .openapi('JobList');
+
+const batchLinks = z.strictObject({
+  self: z.string(),
+  result: z.string(),
+  websocket: z.string().describe('Subscribe with {"action":"subscribe","batch_id":"…"}'),
+});
+
+export const batchAcceptedSchema = z
+  .strictObject({
+    batch_id: uuid,
+    job_ids: z.array(uuid),
+    total_jobs: count,
+    estimated_total_time_seconds: z
+      .number()
+      .nonnegative()
+      .describe("Sum of the generators' estimates: work time, not wall time"),
+    links: batchLinks,
+  })
+  .openapi('BatchAccepted');
+
+export const batchViewSchema = z
+  .strictObject({
+    id: uuid,
+    status: z.enum([
+      'queued',
+      'running',
+      'completed',
+      'completed_with_errors',
+      'failed',
+      'cancelled',
+    ]),
+    total_jobs: count,
+    counts: z.record(z.enum(JOB_STATUSES), count).describe('Jobs per status'),
+    progress: z
+      .number()
+      .min(0)
+      .max(100)
+      .describe('Mean progress of the jobs; a finished job counts as 100'),
+    completed_at: timestamp.nullable(),
+    created_at: timestamp,
+    jobs: z.array(jobViewSchema),
+    links: batchLinks,
+  })
+  .openapi('Batch');
+
+const byPriority = z.strictObject({ HIGH: count, NORMAL: count, LOW: count });
+
+const generatorQueueStatsSchema = z
+  .strictObject({
+    queue: z.string(),
+    pending: count,
+    delayed: count,
+    processing: count,
+    pending_by_priority: byPriority,
+    completed: count,
+    failed: count,
+    cancelled: count,
+    live_capacity: count.describe('Job slots of live workers serving this generator'),
+  })
+  .openapi('GeneratorQueueStats');
+
+export const queueStatsSchema = z
+  .strictObject({
+    pending: count.describe('Waiting jobs: ready plus delayed'),
+    delayed: count,
+    processing: count,
+    completed: count.describe('Since the Redis counters were created'),
+    failed: count,
+    cancelled: count,
+    pending_by_priority: byPriority,
+    oldest_pending_job_age_seconds: z.number().nonnegative().nullable(),
+    average_processing_time_seconds: z.number().nonnegative().nullable(),
+    completed_last_minute: count,
+    live_workers: count,
+    workers: z.array(
+      z.strictObject({
+        id: z.string(),
+        host: z.string(),
+        pid: z.number().int(),
+        generators: z.array(z.string()),
+        concurrency: count,
+        running: count,
+        last_heartbeat_seconds_ago: z.number().nonnegative(),
+      }),
+    ),
+    queues: z.record(z.string(), generatorQueueStatsSchema).describe('Per generator'),
+    timestamp,
+  })
+  .openapi('QueueStats');
+
+export const generatorListSchema = z
+  .strictObject({
+    generators: z.array(
+      z.strictObject({
+        name: z.string(),
+        description: z.string(),
+        requires_gpu: z.boolean(),
+        input_schema: z
+          .record(z.string(), z.unknown())
+          .describe('JSON Schema (2020-12) of the generator input'),
+      }),
+    ),
+  })
+  .openapi('GeneratorList');
+
+const tier = z.enum(['premium', 'standard', 'free']);
+
+export const clientViewSchema = z
+  .strictObject({
+    id: uuid,
+    name: z.string(),
+    tier,
+    max_concurrency: z.number().int().positive().nullable(),
+    disabled: z.boolean(),
+    created_at: timestamp,
+  })
+  .openapi('Client');
+
+export const clientCreatedSchema = clientViewSchema
+  .extend({
+    webhook_secret: z.string().describe('Signs webhook deliveries; shown only here'),
+  })
+  .openapi('ClientCreated');
+
+export const clientListSchema = z
+  .strictObject({ clients: z.array(clientViewSchema) })
+  .openapi('ClientList');
+
+export const keyViewSchema = z
+  .strictObject({
+    id: uuid,
+    client_id: uuid,
+    name: z.string().nullable(),
+    prefix: z.string().describe('The first characters of the key, to recognise it'),
+    created_at: timestamp,
+    last_used_at: timestamp.nullable(),
+    revoked_at: timestamp.nullable(),
+  })
+  .openapi('ApiKey');
+
+export const keyCreatedSchema = keyViewSchema
+  .extend({ key: z.string().describe('The secret key; shown only here, stored as a hash') })
+  .openapi('ApiKeyCreated');
+
+export const keyListSchema = z.strictObject({ keys: z.array(keyViewSchema) }).openapi('ApiKeyList');
+
+/**
+ * Compile-time drift check: `true` only when the schema has exactly the view's fields and its
+ * output is assignable to the view. The runtime test validates real responses as well.
+ */
+type Documents<View, Schema extends z.ZodType> = [keyof View] extends [keyof z.output<Schema>]
+  ? [keyof z.output<Schema>] extends [keyof View]
+    ? z.output<Schema> extends View
+      ? true
+      : false
+    : false
+  : false;
+
+export const documentedViews: [
+  Documents<JobView, typeof jobViewSchema>,
+  Documents<{ jobs: JobView[]; next_cursor: string | null }, typeof jobListSchema>,
+  Documents<BatchAccepted, typeof batchAcceptedSchema>,
+  Documents<BatchView, typeof batchViewSchema>,
+  Documents<QueueStats, typeof queueStatsSchema>,
+  Documents<GeneratorInfo, typeof generatorListSchema.shape.generators.element>,
+  Documents<ReturnType<typeof clientView>, typeof clientViewSchema>,
+  Documents<ReturnType<typeof keyView>, typeof keyViewSchema>,
+] = [true, true, true, true, true, true, true, true];
