@@ -176,11 +176,13 @@ async function main(): Promise<void> {
     );
   }
   console.log(
-    `\nBare @faker-js/faker loop, same 10 fields, ${n(FAKER_ROWS)} rows: ${n(fakerRate)} rows/s`,
+    `\nBare @faker-js/faker loop, same 10 fields, ${n(FAKER_ROWS)} rows: ${n(fakerRate.perSecond)} rows/s, ` +
+      `${n(fakerRate.perCpuSecond)} rows per CPU-second`,
   );
-  const best = results.reduce((a, b) => (b.rows / b.seconds > a.rows / a.seconds ? b : a));
+  const best = results.reduce((a, b) => (b.rows / b.cpuSeconds > a.rows / a.cpuSeconds ? b : a));
   console.log(
-    `test-data is ${(best.rows / best.seconds / fakerRate).toFixed(1)}× the bare faker loop (target: ≥ 200,000 rows/s).`,
+    `test-data makes ${(best.rows / best.cpuSeconds / fakerRate.perCpuSecond).toFixed(1)}× the rows per ` +
+      'CPU-second of the bare faker loop (target: ≥ 200,000 rows/s on this machine).',
   );
 }
 

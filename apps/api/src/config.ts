@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { commonEnvSchema, envBoolean, parseEnv } from '@genq/core';
+import { parseWebhookAllowlist } from '@genq/queue';
 import { DEFAULT_MAX_BATCH_SIZE } from './batches/batch-schemas.ts';
 
 const apiEnvSchema = commonEnvSchema.extend({
@@ -57,6 +58,30 @@ const apiEnvSchema = commonEnvSchema.extend({
     ),
   /** Open WebSockets one API key may hold. */
   GENQ_WS_MAX_SOCKETS_PER_KEY: z.coerce.number().int().min(1).default(100),
+  /**
+   * Hosts, addresses or CIDRs webhooks may reach although private/loopback (and with http),
+   * comma-separated; empty by default. Read by the API and the workers.
+   */
+  GENQ_WEBHOOK_ALLOWLIST: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .superRefine((entries, ctx) => {
+      try {
+        parseWebhookAllowlist(entries);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }),
+  /** Attempts per webhook delivery, the first included. */
+  GENQ_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  /** Webhook backoff: attempt n + 1 waits delay × 2^(n-1), minus up to 25%. */
+  GENQ_WEBHOOK_RETRY_DELAY_MS: z.coerce.number().int().min(0).default(20_000),
 });
 
 export type ApiConfig = z.infer<typeof apiEnvSchema>;

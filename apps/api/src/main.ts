@@ -52,6 +52,13 @@ const api = await startApiServer(
     },
     maxSocketsPerKey: config.GENQ_WS_MAX_SOCKETS_PER_KEY,
     version,
+    webhooks: {
+      allowlist: config.GENQ_WEBHOOK_ALLOWLIST,
+      retry: {
+        maxAttempts: config.GENQ_WEBHOOK_MAX_ATTEMPTS,
+        retryDelayMs: config.GENQ_WEBHOOK_RETRY_DELAY_MS,
+      },
+    },
   },
   config.PORT,
   config.HOST,

@@ -11,9 +11,12 @@ import {
 import type { GeneratorRegistry } from '@genq/generators';
 import {
   createJobQueue,
+  createWebhookNotifier,
+  DEFAULT_WEBHOOK_RETRY,
   subscribeAuthEvents,
   subscribeJobEvents,
   type RedisKeys,
+  type WebhookRetryPolicy,
 } from '@genq/queue';
 import { createAdminService } from './admin/admin-service.ts';
 import { createApp, type HttpSettings } from './app.ts';
@@ -23,6 +26,7 @@ import { createJobService } from './jobs/job-service.ts';
 import { createQueueLimit } from './queue/queue-limit.ts';
 import { createQueuePositions } from './queue/queue-positions.ts';
 import { createQueueStats } from './queue/queue-stats.ts';
+import { createWebhookTargets } from './webhooks/webhook-targets.ts';
 import { createWebSocketGateway } from './ws/gateway.ts';
 
 export interface ApiServerDeps {
@@ -45,6 +49,8 @@ export interface ApiServerDeps {
   /** Open WebSockets one API key may hold. */
   maxSocketsPerKey?: number;
   version: string;
+  /** GENQ_WEBHOOK_ALLOWLIST (empty by default) and the retry policy of deliveries enqueued here. */
+  webhooks?: { allowlist: string[]; retry?: WebhookRetryPolicy };
 }
 
 /** Wires the API process: HTTP app, WebSocket gateway and the Redis event subscription. */
@@ -68,6 +74,13 @@ export async function startApiServer(deps: ApiServerDeps, port: number, host = '
     queue,
     registry: deps.registry,
   });
+  const webhookTargets = createWebhookTargets({ allowlist: deps.webhooks?.allowlist ?? [] });
+  const webhooks = createWebhookNotifier({
+    connection: deps.redis,
+    prefix: deps.prefix,
+    retry: deps.webhooks?.retry ?? DEFAULT_WEBHOOK_RETRY,
+    logger: deps.logger,
+  });
   const jobs = createJobService({
     jobs: createJobsRepository(deps.db),
     queue,
@@ -79,6 +92,8 @@ export async function startApiServer(deps: ApiServerDeps, port: number, host = '
     prefix: deps.prefix,
     positions,
     queueLimit,
+    webhookTargets,
+    webhooks,
   });
   const batches = createBatchService({
     jobs: createJobsRepository(deps.db),
@@ -91,6 +106,7 @@ export async function startApiServer(deps: ApiServerDeps, port: number, host = '
     maxAttempts: deps.maxAttempts,
     logger: deps.logger,
     queueLimit,
+    webhookTargets,
   });
   const clients = createClientsRepository(deps.db);
   const auth = createAuthenticator({ clients, adminKey: deps.adminKey });
@@ -175,6 +191,7 @@ export async function startApiServer(deps: ApiServerDeps, port: number, host = '
       await events.close();
       await authEvents.close();
       await queue.close();
+      await webhooks.close();
     },
   };
 }

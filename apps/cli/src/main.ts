@@ -61,17 +61,19 @@ function action<A extends unknown[]>(run: (ctx: Context, ...args: A) => Promise<
   return async (...args: unknown[]): Promise<void> => {
     const command = args.at(-1) as Command;
     const globals = command.optsWithGlobals<GlobalOptions>();
-    const ctx = createContext({
+    const options: GlobalOptions = {
       url: globals.url,
       apiKey: globals.apiKey,
       json: Boolean(globals.json),
       quiet: Boolean(globals.quiet),
       retryFor: globals.retryFor,
-    });
+    };
+    const output = new Output(options);
     try {
+      const ctx = createContext(options, options.apiKey, output);
       process.exitCode = await run(ctx, ...(args.slice(0, -1) as A));
     } catch (error) {
-      ctx.output.error(error);
+      output.error(error);
       process.exitCode = (error as { exitCode?: number }).exitCode ?? EXIT.SERVER;
     }
   };

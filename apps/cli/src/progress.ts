@@ -12,6 +12,14 @@ export interface Tally {
   downloaded?: number;
 }
 
+/** Which count a job status adds to (waiting and retrying jobs are in none). */
+export function bucketOf(status: string): 'running' | 'completed' | 'failed' | null {
+  if (status === 'running') return 'running';
+  if (status === 'completed') return 'completed';
+  if (status === 'failed' || status === 'cancelled') return 'failed';
+  return null;
+}
+
 export type BarName = 'submitted' | 'running' | 'completed' | 'failed' | 'downloaded';
 
 /**

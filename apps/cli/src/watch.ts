@@ -32,7 +32,7 @@ export interface FollowerOptions {
   onNotice?: (message: string) => void;
   /** Poll period while the WebSocket is down (default 2 s). */
   pollIntervalMs?: number;
-  /** With the socket up but silent this long, poll once to be sure nothing was missed. */
+  /** With the socket up but silent this long (default 30 s), poll to be sure nothing was missed. */
   idleCheckMs?: number;
   /** Give up (exit 3) after this long without reaching the server (default 5 min). */
   giveUpAfterMs?: number;
@@ -351,7 +351,7 @@ export class Follower {
     }
     const down = !this.connected && this.disconnectedSince !== null;
     const pollEvery = this.options.pollIntervalMs ?? 2000;
-    const idle = this.options.idleCheckMs ?? 15_000;
+    const idle = this.options.idleCheckMs ?? 30_000;
     const due = down
       ? now - (this.disconnectedSince ?? now) >= Math.min(2000, pollEvery) &&
         now - this.lastPollAt >= pollEvery

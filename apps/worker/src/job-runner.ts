@@ -11,11 +11,13 @@ import type { GeneratorRegistry, GenerationSummary } from '@genq/generators';
 import type { Redis } from 'ioredis';
 import {
   createRedisLock,
+  webhookEventForStatus,
   type JobEventPublisher,
   type QueuedJobData,
   type RedisKeys,
   type RedisLock,
   type FinishedAttempt,
+  type WebhookNotifier,
 } from '@genq/queue';
 import type { ArtifactStore } from './artifacts.ts';
 import { retryDelayMs } from './backoff.ts';
@@ -47,6 +49,8 @@ export interface JobRunnerDeps {
   progressDbIntervalMs: number;
   /** Counts a finished attempt for queue stats and ETAs (one Redis round trip). */
   recordAttempt?: (attempt: FinishedAttempt) => Promise<void>;
+  /** Enqueues webhook deliveries (start, progress, completed, failed, cancelled). */
+  webhooks?: Pick<WebhookNotifier, 'notify' | 'progressNotifier'>;
 }
 
 /**
@@ -71,6 +75,8 @@ export function createJobRunner(deps: JobRunnerDeps) {
   async function finish(row: JobRecord | null): Promise<void> {
     if (!row) return;
     await publish(jobEventFromRecord(row));
+    const event = webhookEventForStatus(row.status);
+    if (event) await deps.webhooks?.notify(row, event);
     const outcome = isTerminal(row.status) ? (row.status as FinishedAttempt['outcome']) : null;
     if (!outcome && row.status !== 'retrying') return;
     const durationMs = row.startedAt ? Date.now() - row.startedAt.getTime() : null;
@@ -129,6 +135,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
       return;
     }
     await publish(jobEventFromRecord(row));
+    await deps.webhooks?.notify(row, 'start');
 
     const generator = deps.registry.get(row.generator);
     const parsed = generator?.input.safeParse(row.input);
@@ -156,6 +163,13 @@ export function createJobRunner(deps: JobRunnerDeps) {
       logger: log,
       dbIntervalMs: deps.progressDbIntervalMs,
     });
+    const webhookProgress = deps.webhooks?.progressNotifier(row);
+    const progress: typeof reporter.report = webhookProgress
+      ? (stage, percent, message) => {
+          reporter.report(stage, percent, message);
+          webhookProgress(reporter.current());
+        }
+      : reporter.report;
     const startedAt = Date.now();
     const renewTimer = targetLock
       ? setInterval(() => {
@@ -174,7 +188,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
         jobId,
         attempt: row.attempts,
         signal: controller.signal,
-        progress: reporter.report,
+        progress,
         output,
         logger: log,
       });

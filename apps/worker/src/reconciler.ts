@@ -9,6 +9,7 @@ import {
   type JobEventPublisher,
   type JobQueue,
   type RedisKeys,
+  type WebhookNotifier,
 } from '@genq/queue';
 
 export interface ReconcilerDeps {
@@ -22,6 +23,8 @@ export interface ReconcilerDeps {
   ownerId: string;
   /** A running row untouched for this long, whose worker has no heartbeat, is settled. */
   abandonedAfterMs?: number;
+  /** Enqueues the `failed` webhook delivery of a job it fails. */
+  webhooks?: Pick<WebhookNotifier, 'notify'>;
 }
 
 export interface ReconcileReport {
@@ -99,6 +102,7 @@ export function createReconciler(deps: ReconcilerDeps) {
         const settled = await deps.recovery.failAbandoned(row.id, row.workerId, reason);
         if (!settled) continue;
         await deps.publisher.publish(jobEventFromRecord(settled)).catch(() => undefined);
+        await deps.webhooks?.notify(settled, 'failed');
         await recordOutcome(deps.redis, deps.prefix, {
           generator: settled.generator,
           outcome: 'failed',

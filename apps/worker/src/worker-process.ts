@@ -3,22 +3,25 @@ import { randomBytes } from 'node:crypto';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@genq/core';
-import type { Database, JobsRepository, RecoveryRepository } from '@genq/db';
+import type { Database, JobsRepository, RecoveryRepository, WebhooksRepository } from '@genq/db';
 import type { GeneratorRegistry } from '@genq/generators';
 import {
   createJobEventPublisher,
   createJobQueue,
+  createWebhookNotifier,
   queueNameFor,
   recordOutcome,
   subscribeControl,
   writeHeartbeat,
   type QueuedJobData,
   type RedisKeys,
+  type WebhookRetryPolicy,
 } from '@genq/queue';
 import type { ArtifactStore } from './artifacts.ts';
 import { createJobRunner } from './job-runner.ts';
 import { createPriorityAging } from './priority-aging.ts';
 import { createReconciler } from './reconciler.ts';
+import { startWebhookWorker } from './webhooks/delivery.ts';
 
 export interface WorkerProcessDeps {
   /** Commands: row-level publishing, heartbeats. */
@@ -53,6 +56,18 @@ export interface WorkerProcessDeps {
     /** Default 10 s. */
     intervalMs?: number;
   };
+  /** Webhooks: absent = jobs' webhooks are neither enqueued nor delivered by this process. */
+  webhooks?: {
+    repository: WebhooksRepository;
+    /** GENQ_WEBHOOK_ALLOWLIST */
+    allowlist: string[];
+    retry: WebhookRetryPolicy;
+    /** Per delivery attempt. */
+    timeoutMs: number;
+    /** Deliveries this process makes at once; 0 = it only enqueues them. */
+    concurrency: number;
+    userAgent: string;
+  };
 }
 
 const HEARTBEAT_INTERVAL_MS = 5_000;
@@ -64,6 +79,14 @@ const HEARTBEAT_INTERVAL_MS = 5_000;
 export async function startWorkerProcess(deps: WorkerProcessDeps) {
   const workerId = `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const logger = deps.logger.child({ workerId });
+  const webhooks = deps.webhooks
+    ? createWebhookNotifier({
+        connection: deps.redis,
+        prefix: deps.prefix,
+        retry: deps.webhooks.retry,
+        logger,
+      })
+    : undefined;
   const runner = createJobRunner({
     workerId,
     redis: deps.redis,
@@ -76,6 +99,7 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
     retryDelayMs: deps.retryDelayMs,
     progressDbIntervalMs: deps.progressDbIntervalMs,
     recordAttempt: (attempt) => recordOutcome(deps.redis, deps.prefix, attempt),
+    webhooks,
   });
 
   const control = await subscribeControl(
@@ -156,6 +180,7 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
     logger,
     ownerId: workerId,
     abandonedAfterMs: deps.abandonedAfterMs,
+    webhooks,
   });
   const reconcile = (): void => {
     reconciler
@@ -178,6 +203,19 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
       })
     : null;
   aging?.start();
+
+  // Deliveries have their own small BullMQ worker, so they never take a job slot.
+  let webhookWorker: ReturnType<typeof startWebhookWorker> | undefined;
+  if (deps.webhooks && deps.webhooks.concurrency > 0) {
+    const connection = deps.createBlockingConnection();
+    connections.push(connection);
+    webhookWorker = startWebhookWorker({
+      ...deps.webhooks,
+      connection,
+      prefix: deps.prefix,
+      logger,
+    });
+  }
 
   for (const worker of workers) void worker.run();
   logger.info('worker started', {
@@ -207,6 +245,8 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
       }, deadlineMs);
       await Promise.all(workers.map((w) => w.close()));
       clearTimeout(deadline);
+      await webhooks?.close();
+      await webhookWorker?.close();
       await control.close();
       await producer.close();
       await deps.redis.hdel(deps.keys.workers, workerId).catch(() => undefined);

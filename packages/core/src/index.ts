@@ -4,3 +4,4 @@ export * from './errors.ts';
 export * from './env.ts';
 export * from './events.ts';
 export * from './logger.ts';
+export * from './error-reporting.ts';

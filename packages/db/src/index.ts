@@ -5,3 +5,4 @@ export * from './job-event.ts';
 export * from './recovery-repository.ts';
 export * from './batches-repository.ts';
 export * from './clients-repository.ts';
+export * from './webhooks-repository.ts';

@@ -14,6 +14,8 @@ export interface NewJob {
   maxAttempts: number;
   idempotencyKey: string | null;
   target: string | null;
+  /** Webhook subscription `{url, events}`, already checked; absent or null = none. */
+  webhook?: unknown;
 }
 
 export interface ListJobsQuery {
@@ -234,5 +236,6 @@ function toCreateInput(job: NewJob): Prisma.JobCreateManyInput {
     maxAttempts: job.maxAttempts,
     idempotencyKey: job.idempotencyKey,
     target: job.target,
+    ...(job.webhook ? { webhook: job.webhook as Prisma.InputJsonValue } : {}),
   };
 }

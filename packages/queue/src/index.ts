@@ -8,3 +8,5 @@ export * from './redis-lock.ts';
 export * from './throughput.ts';
 export * from './positions.ts';
 export * from './auth-events.ts';
+export * from './webhooks.ts';
+export * from './webhooks-address.ts';

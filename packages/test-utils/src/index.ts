@@ -6,3 +6,4 @@ export * from './zip.ts';
 export * from './processes.ts';
 export * from './private-redis.ts';
 export * from './fake-openai.ts';
+export * from './process-stack.ts';

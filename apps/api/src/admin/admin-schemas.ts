@@ -36,4 +36,6 @@ export const createKeySchema = z
 
 export const idParamsSchema = z.object({ id: z.string() }).strict();
 
-export const listKeysQuerySchema = z.object({ client_id: z.uuid().optional() }).strict();
+export const listKeysQuerySchema = z
+  .object({ client_id: z.uuid().optional().describe("Only this client's keys") })
+  .strict();

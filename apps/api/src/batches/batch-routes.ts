@@ -10,8 +10,8 @@ export function createBatchRoutes(batches: BatchService, maxBatchSize: number): 
   const batchRequestSchema = createBatchRequestSchema(maxBatchSize);
 
   router.post('/jobs/batch', async (req, res) => {
-    const { requests } = parseRequest(batchRequestSchema, req.body, 'body');
-    const accepted = await batches.submit(clientOf(req), requests);
+    const { requests, webhook } = parseRequest(batchRequestSchema, req.body, 'body');
+    const accepted = await batches.submit(clientOf(req), requests, webhook);
     res.status(202).location(accepted.links.self).json(accepted);
   });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { webhookRequestSchema } from '../webhooks/webhook-schema.ts';
 
 /** Requests a batch may hold unless GENQ_MAX_BATCH_SIZE says otherwise. */
 export const DEFAULT_MAX_BATCH_SIZE = 100;
@@ -15,8 +16,11 @@ export function createBatchRequestSchema(maxBatchSize: number) {
         .min(1)
         .max(maxBatchSize)
         .describe('Job requests, each shaped like the body of POST /api/v1/jobs'),
+      webhook: webhookRequestSchema
+        .optional()
+        .describe('Webhook for every job of the batch that names none of its own'),
     })
     .strict();
 }
 
-export const batchIdParamsSchema = z.object({ id: z.string() }).strict();
+export const batchIdParamsSchema = z.object({ id: z.string().describe('Batch id') }).strict();

@@ -25,6 +25,8 @@ import type { GeneratorRegistry } from '@genq/generators';
 import { parseJobEvent, type EnqueueRequest, type JobQueue, type RedisKeys } from '@genq/queue';
 import { resolvePriority, type Owner } from '../auth/owner.ts';
 import { createJobRequestSchema } from '../jobs/job-schemas.ts';
+import type { WebhookRequest } from '../webhooks/webhook-schema.ts';
+import type { WebhookCheckItem, WebhookTargets } from '../webhooks/webhook-targets.ts';
 import { listResultZip, streamBatchArchive, type ListedMember } from './batch-archive.ts';
 import {
   batchLinks,
@@ -47,6 +49,8 @@ export interface BatchServiceDeps {
   logger: Logger;
   /** Back-pressure (GENQ_QUEUE_MAX_PENDING): throws when `count` more jobs would not fit. */
   queueLimit?: { assertQueueHasRoom(count: number): Promise<void> };
+  /** Checks webhook URLs at submission (allowlist, DNS). */
+  webhookTargets: WebhookTargets;
 }
 
 export interface BatchAccepted {
@@ -73,11 +77,16 @@ export function createBatchService(deps: BatchServiceDeps) {
   /**
    * Checks every request (shape, then the generator's own input schema) and collects every
    * problem, each path naming the item: `requests.3.input.rows`. Nothing is written unless
-   * all of them pass.
+   * all of them pass. A job without a webhook of its own gets the batch's `webhook`.
    */
-  function validate(owner: Owner, requests: unknown[]): { jobs: NewJob[]; estimate: number } {
+  async function validate(
+    owner: Owner,
+    requests: unknown[],
+    batchWebhook?: WebhookRequest,
+  ): Promise<{ jobs: NewJob[]; estimate: number }> {
     const details: ErrorDetail[] = [];
     const jobs: NewJob[] = [];
+    const webhooks: (WebhookCheckItem & { job: NewJob })[] = [];
     let estimate = 0;
     let invalid = 0;
     requests.forEach((raw, index) => {
@@ -99,7 +108,7 @@ export function createBatchService(deps: BatchServiceDeps) {
         return;
       }
       estimate += deps.registry.get(request.generator)?.estimateSeconds(input) ?? 0;
-      jobs.push({
+      const job: NewJob = {
         id: uuidv7(),
         clientId: owner.clientId,
         batchId: null,
@@ -110,8 +119,30 @@ export function createBatchService(deps: BatchServiceDeps) {
         maxAttempts: deps.maxAttempts,
         idempotencyKey: null,
         target: request.target ?? null,
-      });
+      };
+      jobs.push(job);
+      if (request.webhook) {
+        webhooks.push({ webhook: request.webhook, path: [...prefix, 'webhook'].join('.'), job });
+      } else if (batchWebhook) {
+        webhooks.push({ webhook: batchWebhook, path: 'webhook', job });
+      }
     });
+    if (webhooks.length > 0) {
+      const checked = await deps.webhookTargets.checkAll(webhooks);
+      checked.subscriptions.forEach((subscription, index) => {
+        const item = webhooks[index];
+        if (!item) return;
+        if (subscription) item.job.webhook = subscription;
+        else invalid += 1;
+      });
+      // The batch's own webhook is reported once, not once per job that inherits it.
+      const seen = new Set(details.map((d) => `${d.path}\n${d.message}`));
+      for (const detail of checked.details) {
+        const key = `${detail.path}\n${detail.message}`;
+        if (!seen.has(key)) details.push(detail);
+        seen.add(key);
+      }
+    }
     if (invalid > 0) {
       throw new ValidationError(
         `invalid batch: ${invalid} of ${requests.length} requests are invalid, nothing was submitted`,
@@ -206,8 +237,12 @@ export function createBatchService(deps: BatchServiceDeps) {
      * Validates every request, then writes the batch and its jobs in one transaction, then
      * enqueues them; if enqueueing fails, nothing remains and the client gets 503.
      */
-    async submit(owner: Owner, requests: unknown[]): Promise<BatchAccepted> {
-      const { jobs, estimate } = validate(owner, requests);
+    async submit(
+      owner: Owner,
+      requests: unknown[],
+      webhook?: WebhookRequest,
+    ): Promise<BatchAccepted> {
+      const { jobs, estimate } = await validate(owner, requests, webhook);
       if (deps.redis.status !== 'ready') {
         throw new ServiceUnavailableError('the job queue is unavailable (Redis is not reachable)');
       }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { JOB_STATUSES, PRIORITY_NAMES } from '@genq/core';
+import { webhookRequestSchema } from '../webhooks/webhook-schema.ts';
 
 export const createJobRequestSchema = z
   .object({
@@ -19,6 +20,7 @@ export const createJobRequestSchema = z
       })
       .optional()
       .describe('Jobs naming the same target never run at the same time'),
+    webhook: webhookRequestSchema.optional(),
   })
   .strict();
 
@@ -26,13 +28,13 @@ export type CreateJobRequest = z.infer<typeof createJobRequestSchema>;
 
 export const listJobsQuerySchema = z
   .object({
-    limit: z.coerce.number().int().min(1).max(200).default(50),
+    limit: z.coerce.number().int().min(1).max(200).default(50).describe('Jobs per page'),
     cursor: z.uuid().optional().describe('next_cursor of the previous page'),
-    status: z.enum(JOB_STATUSES).optional(),
+    status: z.enum(JOB_STATUSES).optional().describe('Only jobs in this status'),
   })
   .strict();
 
-export const jobIdParamsSchema = z.object({ id: z.string() }).strict();
+export const jobIdParamsSchema = z.object({ id: z.string().describe('Job id') }).strict();
 
 export const idempotencyHeadersSchema = z.object({
   'idempotency-key': z

@@ -20,12 +20,15 @@ import {
   recordOutcome,
   type JobQueue,
   type RedisKeys,
+  type WebhookNotifier,
+  type WebhookSubscription,
 } from '@genq/queue';
 import type { CreateJobRequest } from './job-schemas.ts';
 import type { QueueLimit } from '../queue/queue-limit.ts';
 import type { QueuePositions } from '../queue/queue-positions.ts';
 import { toJobView, type JobView } from './job-view.ts';
 import { resolvePriority, type Owner } from '../auth/owner.ts';
+import type { WebhookTargets } from '../webhooks/webhook-targets.ts';
 
 export interface JobServiceDeps {
   jobs: JobsRepository;
@@ -39,6 +42,10 @@ export interface JobServiceDeps {
   prefix: string;
   positions: QueuePositions;
   queueLimit: QueueLimit;
+  /** Checks webhook URLs at submission (allowlist, DNS). */
+  webhookTargets: WebhookTargets;
+  /** Enqueues webhook deliveries (a job cancelled while waiting). */
+  webhooks?: Pick<WebhookNotifier, 'notify'>;
 }
 
 /** Job use cases, free of HTTP: routes translate requests into these calls. */
@@ -48,11 +55,17 @@ export function createJobService(deps: JobServiceDeps) {
   const publisher = createJobEventPublisher(deps.redis, deps.keys);
 
   /** The first job of an idempotency key, provided the repeated request is the same. */
-  function replay(existing: JobRecord, request: CreateJobRequest, priority: number): JobView {
+  function replay(
+    existing: JobRecord,
+    request: CreateJobRequest,
+    priority: number,
+    webhook: WebhookSubscription | null,
+  ): JobView {
     const same =
       existing.generator === request.generator &&
       isDeepStrictEqual(existing.input, request.input) &&
-      existing.priority === priority;
+      existing.priority === priority &&
+      isDeepStrictEqual(existing.webhook ?? null, webhook);
     if (!same) {
       throw new ConflictError('this Idempotency-Key was used for a different request', [
         { path: 'headers.idempotency-key', message: `already used by job ${existing.id}` },
@@ -87,9 +100,10 @@ export function createJobService(deps: JobServiceDeps) {
       const priority = resolvePriority(owner, request.priority);
       // Validated here so bad input is a 400; stored as sent, since the worker parses it again.
       deps.registry.parseInput(request.generator, request.input);
+      const webhook = request.webhook ? await deps.webhookTargets.check(request.webhook) : null;
       if (idempotencyKey) {
         const existing = await deps.jobs.findByIdempotencyKey(owner.clientId, idempotencyKey);
-        if (existing) return { job: replay(existing, request, priority), replayed: true };
+        if (existing) return { job: replay(existing, request, priority, webhook), replayed: true };
       }
       requireQueue();
       await deps.queueLimit.assertQueueHasRoom(1);
@@ -105,6 +119,7 @@ export function createJobService(deps: JobServiceDeps) {
           maxAttempts: deps.maxAttempts,
           idempotencyKey: idempotencyKey ?? null,
           target: request.target ?? null,
+          webhook,
         });
       } catch (error) {
         // Two requests with one key raced: the loser replays the winner's job.
@@ -112,7 +127,7 @@ export function createJobService(deps: JobServiceDeps) {
           idempotencyKey && isUniqueViolation(error)
             ? await deps.jobs.findByIdempotencyKey(owner.clientId, idempotencyKey)
             : null;
-        if (winner) return { job: replay(winner, request, priority), replayed: true };
+        if (winner) return { job: replay(winner, request, priority, webhook), replayed: true };
         throw error;
       }
       try {
@@ -200,6 +215,7 @@ export function createJobService(deps: JobServiceDeps) {
         }).catch(() => undefined);
         await deps.queue.remove(cancelled.generator, id).catch(() => false);
         await publisher.publish(jobEventFromRecord(cancelled)).catch(() => undefined);
+        await deps.webhooks?.notify(cancelled, 'cancelled');
         return { httpStatus: 200, job: toJobView(cancelled) };
       }
       const requested = await deps.jobs.requestCancel(id);

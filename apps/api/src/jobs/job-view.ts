@@ -1,6 +1,7 @@
 import { isTerminal, priorityName, type JobEvent } from '@genq/core';
 import type { JobRecord } from '@genq/db';
 import { NOT_WAITING, type QueuePlacement } from '../queue/queue-positions.ts';
+import { toWebhookView, type WebhookView } from '../webhooks/webhook-view.ts';
 
 /** A job as clients see it (snake_case JSON, ISO-8601 UTC timestamps). */
 export interface JobView {
@@ -33,6 +34,8 @@ export interface JobView {
   position: number | null;
   /** Rough seconds until it completes; null when not waiting or unknown. */
   eta_seconds: number | null;
+  /** The job's webhook and its last delivery; null when it has none. */
+  webhook: WebhookView | null;
   links: { self: string; result: string; websocket: string };
 }
 
@@ -77,6 +80,7 @@ export function toJobView(
         : null,
     position: placement.position,
     eta_seconds: placement.eta_seconds,
+    webhook: toWebhookView(job),
     links: { self, result: `${self}/result`, websocket: `/ws/${job.id}` },
   };
 }

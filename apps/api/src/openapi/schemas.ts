@@ -1,11 +1,17 @@
-import { JOB_STATUSES, PRIORITY_NAMES, STAGES, type ErrorCode } from '@genq/core';
+import { z } from 'zod';
+import {
+  jobEventSchema,
+  JOB_STATUSES,
+  PRIORITY_NAMES,
+  STAGES,
+  type ErrorCode,
+} from '@genq/core';
 import type { GeneratorInfo } from '@genq/generators';
 import type { clientView, keyView } from '../admin/admin-service.ts';
 import type { BatchAccepted } from '../batches/batch-service.ts';
 import type { BatchView } from '../batches/batch-view.ts';
 import type { JobView } from '../jobs/job-view.ts';
 import type { QueueStats } from '../queue/queue-stats.ts';
-import { z } from './zod.ts';
 
 /**
  * Response bodies as documented in the OpenAPI document. The views are built elsewhere
@@ -29,8 +35,8 @@ const ERROR_CODES = [
   'queue_full',
 ] as const satisfies readonly ErrorCode[];
 
-const timestamp = z.iso.datetime().openapi({ example: '2025-01-31T12:00:00.000Z' });
-const uuid = z.uuid().openapi({ example: '0194b8a2-7c3e-7d4f-9a1b-2c3d4e5f6a7b' });
+const timestamp = z.iso.datetime().meta({ example: '2025-01-31T12:00:00.000Z' });
+const uuid = z.uuid().meta({ example: '0194b8a2-7c3e-7d4f-9a1b-2c3d4e5f6a7b' });
 const count = z.number().int().nonnegative();
 
 export const errorBodySchema = z
@@ -48,7 +54,7 @@ export const errorBodySchema = z
         .describe('One entry per problem; empty when there is nothing more to say'),
     }),
   })
-  .openapi('Error', { description: 'The one error body genq answers with' });
+  .meta({ id: 'Error', description: 'The one error body genq answers with' });
 
 const jobLinks = z.strictObject({
   self: z.string(),
@@ -96,14 +102,14 @@ export const jobViewSchema = z
       ),
     links: jobLinks,
   })
-  .openapi('Job');
+  .meta({ id: 'Job' });
 
 export const jobListSchema = z
   .strictObject({
     jobs: z.array(jobViewSchema).describe('Newest first'),
     next_cursor: uuid.nullable().describe('Pass as `cursor` for the next page; null on the last'),
   })
-  .openapi('JobList');
+  .meta({ id: 'JobList' });
 
 const batchLinks = z.strictObject({
   self: z.string(),
@@ -122,7 +128,7 @@ export const batchAcceptedSchema = z
       .describe("Sum of the generators' estimates: work time, not wall time"),
     links: batchLinks,
   })
-  .openapi('BatchAccepted');
+  .meta({ id: 'BatchAccepted' });
 
 export const batchViewSchema = z
   .strictObject({
@@ -147,7 +153,22 @@ export const batchViewSchema = z
     jobs: z.array(jobViewSchema),
     links: batchLinks,
   })
-  .openapi('Batch');
+  .meta({ id: 'Batch' });
+
+/** WebSocket messages (documented in the description, listed as components). */
+export const jobEventMessageSchema = jobEventSchema.meta({
+  id: 'JobEvent',
+  description: 'A job snapshot or event on the WebSocket; `seq` grows by one per event of a job',
+});
+
+export const batchSnapshotSchema = batchViewSchema
+  .pick({ status: true, total_jobs: true, counts: true, progress: true, completed_at: true })
+  .extend({
+    type: z.literal('batch_snapshot'),
+    batch_id: uuid,
+    jobs: z.array(jobEventMessageSchema).describe('One snapshot per job, each with its latest seq'),
+  })
+  .meta({ id: 'BatchSnapshot', description: 'First message of a batch subscription' });
 
 const byPriority = z.strictObject({ HIGH: count, NORMAL: count, LOW: count });
 
@@ -163,7 +184,7 @@ const generatorQueueStatsSchema = z
     cancelled: count,
     live_capacity: count.describe('Job slots of live workers serving this generator'),
   })
-  .openapi('GeneratorQueueStats');
+  .meta({ id: 'GeneratorQueueStats' });
 
 export const queueStatsSchema = z
   .strictObject({
@@ -192,7 +213,7 @@ export const queueStatsSchema = z
     queues: z.record(z.string(), generatorQueueStatsSchema).describe('Per generator'),
     timestamp,
   })
-  .openapi('QueueStats');
+  .meta({ id: 'QueueStats' });
 
 export const generatorListSchema = z
   .strictObject({
@@ -207,7 +228,7 @@ export const generatorListSchema = z
       }),
     ),
   })
-  .openapi('GeneratorList');
+  .meta({ id: 'GeneratorList' });
 
 const tier = z.enum(['premium', 'standard', 'free']);
 
@@ -220,17 +241,17 @@ export const clientViewSchema = z
     disabled: z.boolean(),
     created_at: timestamp,
   })
-  .openapi('Client');
+  .meta({ id: 'Client' });
 
 export const clientCreatedSchema = clientViewSchema
   .extend({
     webhook_secret: z.string().describe('Signs webhook deliveries; shown only here'),
   })
-  .openapi('ClientCreated');
+  .meta({ id: 'ClientCreated' });
 
 export const clientListSchema = z
   .strictObject({ clients: z.array(clientViewSchema) })
-  .openapi('ClientList');
+  .meta({ id: 'ClientList' });
 
 export const keyViewSchema = z
   .strictObject({
@@ -242,13 +263,13 @@ export const keyViewSchema = z
     last_used_at: timestamp.nullable(),
     revoked_at: timestamp.nullable(),
   })
-  .openapi('ApiKey');
+  .meta({ id: 'ApiKey' });
 
 export const keyCreatedSchema = keyViewSchema
   .extend({ key: z.string().describe('The secret key; shown only here, stored as a hash') })
-  .openapi('ApiKeyCreated');
+  .meta({ id: 'ApiKeyCreated' });
 
-export const keyListSchema = z.strictObject({ keys: z.array(keyViewSchema) }).openapi('ApiKeyList');
+export const keyListSchema = z.strictObject({ keys: z.array(keyViewSchema) }).meta({ id: 'ApiKeyList' });
 
 /**
  * Compile-time drift check: `true` only when the schema has exactly the view's fields and its

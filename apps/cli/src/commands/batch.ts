@@ -6,7 +6,8 @@ import { ApiError, CliError, EXIT, usageError, type ExitCode } from '../errors.t
 import { downloadAndExtract } from '../extract.ts';
 import { readRequestFile, type RequestLine } from '../input.ts';
 import { formatError, reportFailedJobs } from '../output.ts';
-import { ProgressBars, type Tally } from '../progress.ts';
+import { bucketOf, ProgressBars, type Tally } from '../progress.ts';
+import { TaskPool } from '../task-pool.ts';
 import { describeLines, findAcceptedBatch } from '../reconcile.ts';
 import { onInterrupt } from '../signals.ts';
 import type { BatchAccepted } from '../types.ts';
@@ -59,41 +60,6 @@ function withLines(error: ApiError, chunk: RequestLine[]): CliError {
   return new CliError(message, error.exitCode, error.code, details, error.extra);
 }
 
-/** Runs at most `limit` tasks at once; `drain` waits for all and reports failures. */
-class TaskPool {
-  private running = 0;
-  private readonly queue: (() => Promise<void>)[] = [];
-  private readonly idle: (() => void)[] = [];
-  readonly errors: unknown[] = [];
-
-  constructor(private readonly limit: number) {}
-
-  push(task: () => Promise<void>): void {
-    this.queue.push(task);
-    this.next();
-  }
-
-  private next(): void {
-    while (this.running < this.limit && this.queue.length > 0) {
-      const task = this.queue.shift()!;
-      this.running += 1;
-      task()
-        .catch((error: unknown) => this.errors.push(error))
-        .finally(() => {
-          this.running -= 1;
-          this.next();
-        });
-    }
-    if (this.running === 0 && this.queue.length === 0)
-      for (const wake of this.idle.splice(0)) wake();
-  }
-
-  drain(): Promise<void> {
-    if (this.running === 0 && this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idle.push(resolve));
-  }
-}
-
 /**
  * `genq batch <file>`: submits a JSONL / JSON-array file in batch requests, recording each
  * accepted batch in a state file so that a run that stops anywhere resumes without sending
@@ -141,20 +107,11 @@ export async function batchCommand(
   });
 
   const tally: Tally = { total, submitted: 0, running: 0, completed: 0, failed: 0, downloaded: 0 };
-  const bucket = (status: string): 'running' | 'completed' | 'failed' | null =>
-    status === 'running'
-      ? 'running'
-      : status === 'completed'
-        ? 'completed'
-        : status === 'failed' || status === 'cancelled'
-          ? 'failed'
-          : null;
-
   const pool = new TaskPool(downloadConcurrency);
   const downloaded = new Set<string>();
   const onUpdate = (job: JobState, previous: JobState | undefined): void => {
-    const before = previous ? bucket(previous.status) : null;
-    const after = bucket(job.status);
+    const before = previous ? bucketOf(previous.status) : null;
+    const after = bucketOf(job.status);
     if (before !== after) {
       if (before) tally[before] -= 1;
       if (after) tally[after] += 1;

@@ -2,7 +2,7 @@ import type { Context } from '../context.ts';
 import { CliError, EXIT, type ExitCode } from '../errors.ts';
 import { JobPrinter } from '../job-printer.ts';
 import { reportFailedJobs } from '../output.ts';
-import { ProgressBars, type Tally } from '../progress.ts';
+import { bucketOf, ProgressBars, type Tally } from '../progress.ts';
 import { onInterrupt } from '../signals.ts';
 import { isTerminalStatus, type BatchView, type JobView } from '../types.ts';
 import { Follower } from '../watch.ts';
@@ -50,20 +50,12 @@ export async function watchCommand(ctx: Context, id: string): Promise<ExitCode> 
   const tally: Tally = { total, submitted: total, running: 0, completed: 0, failed: 0 };
   const bars = new ProgressBars(output, total, ['running', 'completed', 'failed']);
   const stop = onInterrupt(() => bars.stop());
-  const bucket = (status: string) =>
-    status === 'running'
-      ? 'running'
-      : status === 'completed'
-        ? 'completed'
-        : status === 'failed' || status === 'cancelled'
-          ? 'failed'
-          : null;
   const follower = new Follower({
     client: ctx.client,
     onNotice: (message) => bars.note(`genq: ${message}`),
     onUpdate: (job, previous) => {
-      const before = previous ? bucket(previous.status) : null;
-      const after = bucket(job.status);
+      const before = previous ? bucketOf(previous.status) : null;
+      const after = bucketOf(job.status);
       if (before === after) return;
       if (before) tally[before] -= 1;
       if (after) tally[after] += 1;

@@ -1,0 +1,37 @@
+import { Router, type RequestHandler } from 'express';
+import swaggerUi from 'swagger-ui-express';
+import { buildOpenApiDocument, type OpenApiOptions } from './document.ts';
+
+const DOCUMENT_PATH = '/api/v1/openapi.json';
+
+/**
+ * `GET /api/v1/openapi.json` and the Swagger UI at `GET /api/v1/docs/`; both public. The UI
+ * loads its scripts, styles and the document from this origin, so helmet's default
+ * Content-Security-Policy (script-src 'self') holds for it unchanged.
+ */
+export function createOpenApiRoutes(options: OpenApiOptions, guards: RequestHandler[]): Router {
+  const router = Router();
+  const document = buildOpenApiDocument(options);
+  const body = JSON.stringify(document);
+  const uiOptions = {
+    swaggerUrl: DOCUMENT_PATH,
+    customSiteTitle: 'genq API',
+    // No calls to validator.swagger.io: the page talks to this server only.
+    swaggerOptions: { validatorUrl: null, persistAuthorization: false },
+  };
+  const page = swaggerUi.setup(undefined, uiOptions);
+
+  router.get('/openapi.json', ...guards, (_req, res) => {
+    res.type('application/json').send(body);
+  });
+  // The page loads its assets relative to itself, so it lives at /docs/.
+  router.get('/docs', ...guards, (req, res, next) => {
+    if (!req.originalUrl.split('?')[0]!.endsWith('/')) {
+      res.redirect(301, `${req.baseUrl}/docs/`);
+      return;
+    }
+    page(req, res, next);
+  });
+  router.use('/docs', swaggerUi.serveFiles(undefined, uiOptions));
+  return router;
+}

@@ -1,0 +1,10 @@
+import { buildOpenApiDocument } from './src/openapi/document.ts';
+import { Validator } from '@seriousme/openapi-schema-validator';
+const doc = buildOpenApiDocument({ version: 'x', maxBatchSize: 100 });
+const v = new Validator();
+const r = await v.validate(doc as never);
+console.log(JSON.stringify(r, null, 1).slice(0, 3000));
+console.log(JSON.stringify(doc.components?.schemas?.CreateBatchRequest, null, 1));
+console.log(JSON.stringify(doc.paths['/api/v1/jobs']!.post, null, 1).slice(0, 3000));
+console.log(JSON.stringify(doc.paths['/api/v1/jobs']!.get?.parameters, null, 1));
+console.log(Object.keys(doc.components!.schemas!));

@@ -1,0 +1,1 @@
+export { buildDashboard, dashboardDistDir, type DashboardBuild } from './build.ts';
