@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { commonEnvSchema, envBoolean, parseEnv } from '@genq/core';
-import { parseWebhookAllowlist } from '@genq/queue';
+import { parseWebhookAllowlist, schedulingEnvShape } from '@genq/queue';
 import { DEFAULT_MAX_BATCH_SIZE } from './batches/batch-schemas.ts';
 
 const apiEnvSchema = commonEnvSchema.extend({
@@ -58,6 +58,14 @@ const apiEnvSchema = commonEnvSchema.extend({
     ),
   /** Open WebSockets one API key may hold. */
   GENQ_WS_MAX_SOCKETS_PER_KEY: z.coerce.number().int().min(1).default(100),
+  /** When set, GET /metrics and GET /status need `Authorization: Bearer <token>`; open otherwise. */
+  GENQ_METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  /** GET /api/v1/health: disk_space is degraded below this percentage free in GENQ_ARTIFACTS_DIR… */
+  GENQ_HEALTH_DISK_DEGRADED_PERCENT: z.coerce.number().min(0).max(100).default(10),
+  /** …and unhealthy (503) below this one. */
+  GENQ_HEALTH_DISK_UNHEALTHY_PERCENT: z.coerce.number().min(0).max(100).default(2),
+  /** GENQ_SCHEDULING, GENQ_TIER_WEIGHTS, GENQ_TIER_CONCURRENCY (docs/scheduling.md). */
+  ...schedulingEnvShape,
   /**
    * Hosts, addresses or CIDRs webhooks may reach although private/loopback (and with http),
    * comma-separated; empty by default. Read by the API and the workers.

@@ -1,8 +1,13 @@
 import { createRequire } from 'node:module';
-import { createLogger, logFormatFor } from '@genq/core';
+import { createLogger, initErrorReporting, logFormatFor } from '@genq/core';
 import { createDatabase } from '@genq/db';
 import { builtinGenerators, createGeneratorRegistry } from '@genq/generators';
-import { createBlockingRedis, createFastFailRedis, redisKeys } from '@genq/queue';
+import {
+  createBlockingRedis,
+  createFastFailRedis,
+  redisKeys,
+  schedulingSettingsFrom,
+} from '@genq/queue';
 import { loadApiConfig } from './config.ts';
 import { startApiServer } from './server.ts';
 
@@ -13,6 +18,13 @@ const logger = createLogger({
   service: 'genq-api',
 });
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+// Sentry only when SENTRY_DSN is set; otherwise a no-op and nothing is sent.
+const errorReporter = await initErrorReporting({
+  dsn: config.SENTRY_DSN,
+  service: 'genq-api',
+  release: `genq@${version}`,
+  environment: config.NODE_ENV,
+});
 
 const db = createDatabase({ databaseUrl: config.DATABASE_URL });
 const redis = createFastFailRedis(config.REDIS_URL);
@@ -51,6 +63,13 @@ const api = await startApiServer(
       },
     },
     maxSocketsPerKey: config.GENQ_WS_MAX_SOCKETS_PER_KEY,
+    metricsToken: config.GENQ_METRICS_TOKEN,
+    diskThresholds: {
+      degradedPercent: config.GENQ_HEALTH_DISK_DEGRADED_PERCENT,
+      unhealthyPercent: config.GENQ_HEALTH_DISK_UNHEALTHY_PERCENT,
+    },
+    errorReporter,
+    scheduling: schedulingSettingsFrom(config),
     version,
     webhooks: {
       allowlist: config.GENQ_WEBHOOK_ALLOWLIST,
@@ -74,6 +93,7 @@ const shutdown = (signal: NodeJS.Signals): void => {
     .close()
     .then(async () => {
       await Promise.all([redis.quit(), subscriber.quit(), db.$disconnect()]);
+      await errorReporter.flush();
       process.exit(0);
     })
     .catch((error: unknown) => {

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
-import type { Logger } from '@genq/core';
+import type { ErrorReporter, Logger } from '@genq/core';
 import {
   createBatchesRepository,
   createClientsRepository,
@@ -10,22 +10,27 @@ import {
 } from '@genq/db';
 import type { GeneratorRegistry } from '@genq/generators';
 import {
-  createJobQueue,
   createWebhookNotifier,
   DEFAULT_WEBHOOK_RETRY,
   subscribeAuthEvents,
   subscribeJobEvents,
   type RedisKeys,
+  type SchedulingSettings,
   type WebhookRetryPolicy,
 } from '@genq/queue';
 import { createAdminService } from './admin/admin-service.ts';
 import { createApp, type HttpSettings } from './app.ts';
 import { createAuthenticator, presentedKey } from './auth/authenticator.ts';
 import { createBatchService } from './batches/batch-service.ts';
+import type { DiskThresholds } from './health/checks.ts';
+import { createHealthService } from './health/health-service.ts';
+import { createStatusService } from './health/status.ts';
 import { createJobService } from './jobs/job-service.ts';
+import { createApiMetrics } from './metrics/api-metrics.ts';
 import { createQueueLimit } from './queue/queue-limit.ts';
 import { createQueuePositions } from './queue/queue-positions.ts';
 import { createQueueStats } from './queue/queue-stats.ts';
+import { createApiJobQueue } from './queue/scheduling.ts';
 import { createWebhookTargets } from './webhooks/webhook-targets.ts';
 import { createWebSocketGateway } from './ws/gateway.ts';
 
@@ -49,16 +54,29 @@ export interface ApiServerDeps {
   /** Open WebSockets one API key may hold. */
   maxSocketsPerKey?: number;
   version: string;
+  /** GENQ_SCHEDULING and its settings; absent = strict (BullMQ priorities only). */
+  scheduling?: SchedulingSettings;
   /** GENQ_WEBHOOK_ALLOWLIST (empty by default) and the retry policy of deliveries enqueued here. */
   webhooks?: { allowlist: string[]; retry?: WebhookRetryPolicy };
+  /** GENQ_METRICS_TOKEN: /status and /metrics need it as a bearer token when set. */
+  metricsToken?: string;
+  /** GENQ_HEALTH_DISK_*_PERCENT (10 and 2 by default). */
+  diskThresholds?: Partial<DiskThresholds>;
+  /** Unexpected errors (500) are reported here (Sentry when SENTRY_DSN is set). */
+  errorReporter?: ErrorReporter;
 }
 
 /** Wires the API process: HTTP app, WebSocket gateway and the Redis event subscription. */
 export async function startApiServer(deps: ApiServerDeps, port: number, host = '127.0.0.1') {
-  const queue = createJobQueue({
-    connection: deps.redis,
+  // Strict: BullMQ priorities; fair: the fair scheduler in front of BullMQ (docs/scheduling.md).
+  const { queue, fair, close: closeQueue } = createApiJobQueue({
+    db: deps.db,
+    redis: deps.redis,
+    keys: deps.keys,
     prefix: deps.prefix,
     generators: deps.registry.names(),
+    logger: deps.logger,
+    scheduling: deps.scheduling,
   });
   // queueLimit.assertQueueHasRoom(count) guards every submission path, before any write.
   const queueLimit = createQueueLimit({
@@ -73,6 +91,7 @@ export async function startApiServer(deps: ApiServerDeps, port: number, host = '
     prefix: deps.prefix,
     queue,
     registry: deps.registry,
+    fair,
   });
   const webhookTargets = createWebhookTargets({ allowlist: deps.webhooks?.allowlist ?? [] });
   const webhooks = createWebhookNotifier({
@@ -111,6 +130,24 @@ export async function startApiServer(deps: ApiServerDeps, port: number, host = '
   const clients = createClientsRepository(deps.db);
   const auth = createAuthenticator({ clients, adminKey: deps.adminKey });
   const admin = createAdminService({ clients, auth, redis: deps.redis, keys: deps.keys });
+  const queueStats = createQueueStats({
+    db: deps.db,
+    redis: deps.redis,
+    keys: deps.keys,
+    prefix: deps.prefix,
+    queue,
+    registry: deps.registry,
+    fair,
+  });
+  // Scrapes and status requests only arrive once the server listens, after the gateway exists.
+  const connectionCount = (): number => gateway.connectionCount();
+  const metrics = createApiMetrics({
+    queueStats,
+    redis: deps.redis,
+    prefix: deps.prefix,
+    logger: deps.logger,
+    connectionCount,
+  });
   const app = createApp({
     jobs,
     admin,
@@ -118,18 +155,35 @@ export async function startApiServer(deps: ApiServerDeps, port: number, host = '
     redis: deps.redis,
     prefix: deps.prefix,
     http: deps.http,
-    queueStats: createQueueStats({
-      db: deps.db,
-      redis: deps.redis,
-      keys: deps.keys,
-      prefix: deps.prefix,
-      queue,
-      registry: deps.registry,
-    }),
+    queueStats,
     batches,
     registry: deps.registry,
     logger: deps.logger,
     version: deps.version,
+    opsQueues: queue.queues(),
+    operations: {
+      health: createHealthService({
+        db: deps.db,
+        redis: deps.redis,
+        keys: deps.keys,
+        prefix: deps.prefix,
+        registry: deps.registry,
+        queueStats,
+        artifactsDir: deps.artifactsDir,
+        queueMaxPending: deps.queueMaxPending ?? 100_000,
+        disk: deps.diskThresholds,
+        version: deps.version,
+      }),
+      status: createStatusService({
+        queueStats,
+        requestsInFlight: metrics.requestsInFlight,
+        connectionCount,
+        version: deps.version,
+      }),
+      metrics,
+      metricsToken: deps.metricsToken,
+    },
+    errorReporter: deps.errorReporter,
   });
   const gateway = createWebSocketGateway({
     authenticate: async (request) => {
@@ -190,7 +244,7 @@ export async function startApiServer(deps: ApiServerDeps, port: number, host = '
       server.closeAllConnections();
       await events.close();
       await authEvents.close();
-      await queue.close();
+      await closeQueue();
       await webhooks.close();
     },
   };

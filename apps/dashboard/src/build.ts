@@ -90,7 +90,10 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const started = Date.now();
   const built = await buildDashboard({ minify: !process.argv.includes('--no-minify') });
   const summary = Object.entries(built.sizes)
-    .map(([name, s]) => `${name} ${(s.bytes / 1024).toFixed(1)} KiB (${(s.gzip / 1024).toFixed(1)} KiB gzip)`)
+    .map(
+      ([name, s]) =>
+        `${name} ${(s.bytes / 1024).toFixed(1)} KiB (${(s.gzip / 1024).toFixed(1)} KiB gzip)`,
+    )
     .join(', ');
   console.log(
     `dashboard built in ${Date.now() - started} ms → ${path.relative(process.cwd(), built.outdir) || '.'}: ${summary}`,

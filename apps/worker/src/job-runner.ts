@@ -3,6 +3,7 @@ import {
   isTerminal,
   JobCancelledError,
   UnrecoverableGenerationError,
+  type ErrorContext,
   type JobEventInput,
   type Logger,
 } from '@genq/core';
@@ -49,8 +50,25 @@ export interface JobRunnerDeps {
   progressDbIntervalMs: number;
   /** Counts a finished attempt for queue stats and ETAs (one Redis round trip). */
   recordAttempt?: (attempt: FinishedAttempt) => Promise<void>;
+  /** Observes attempts for Prometheus (worker-metrics.ts). */
+  metrics?: JobMetrics;
+  /** Reports a job that failed for good (Sentry when configured); never given the input. */
+  reportError?: (error: unknown, context: ErrorContext) => void;
   /** Enqueues webhook deliveries (start, progress, completed, failed, cancelled). */
   webhooks?: Pick<WebhookNotifier, 'notify' | 'progressNotifier'>;
+  /**
+   * Puts a job back to wait until `at` (retry backoff, hand-back, busy target) and ends this
+   * delivery normally. Fair scheduling sets it (the job waits in the scheduler, not holding
+   * its client's slot); without it the job waits in BullMQ's delayed set.
+   */
+  deferJob?: (job: Job<QueuedJobData>, at: number) => Promise<void>;
+}
+
+/** Called with the job's row when an attempt has started and when it has ended. */
+export interface JobMetrics {
+  attemptStarted(row: JobRecord): void;
+  /** `row.status` tells how: completed, failed, cancelled or retrying. */
+  attemptFinished(row: JobRecord): void;
 }
 
 /**
@@ -79,12 +97,20 @@ export function createJobRunner(deps: JobRunnerDeps) {
     if (event) await deps.webhooks?.notify(row, event);
     const outcome = isTerminal(row.status) ? (row.status as FinishedAttempt['outcome']) : null;
     if (!outcome && row.status !== 'retrying') return;
+    deps.metrics?.attemptFinished(row);
     const durationMs = row.startedAt ? Date.now() - row.startedAt.getTime() : null;
     await deps
       .recordAttempt?.({ generator: row.generator, outcome, durationMs })
       .catch((error: unknown) =>
         deps.logger.warn('could not record a finished attempt', { error: String(error) }),
       );
+  }
+
+  /** Back to wait until `at`: in the scheduler (deferJob), else in BullMQ's delayed set. */
+  async function defer(job: Job<QueuedJobData>, at: number, token?: string): Promise<void> {
+    if (deps.deferJob) return deps.deferJob(job, at);
+    await job.moveToDelayed(at, token);
+    throw new DelayedError();
   }
 
   /**
@@ -98,11 +124,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
     if (!target) return runClaimed(job, jobId, token);
     const lock = createRedisLock(deps.redis, deps.keys.targetLock(target), jobId, TARGET_LOCK_MS);
     if (!(await lock.acquire())) {
-      await job.moveToDelayed(
-        Date.now() + TARGET_RETRY_MS + Math.random() * TARGET_RETRY_MS,
-        token,
-      );
-      throw new DelayedError();
+      return defer(job, Date.now() + TARGET_RETRY_MS + Math.random() * TARGET_RETRY_MS, token);
     }
     try {
       await runClaimed(job, jobId, token, lock);
@@ -123,6 +145,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
       log.info('skipped a delivery: the job is no longer runnable');
       return;
     }
+    deps.metrics?.attemptStarted(row);
     if (row.attempts > row.maxAttempts) {
       log.error('attempt budget exhausted by interrupted attempts');
       await finish(
@@ -219,13 +242,15 @@ export function createJobRunner(deps: JobRunnerDeps) {
       if (reason instanceof WorkerShutdownError) {
         log.warn('handing the job back: the worker is stopping');
         await deps.jobs.requeue(jobId);
-        await job.moveToDelayed(Date.now(), token);
-        throw new DelayedError();
+        return defer(job, Date.now(), token);
       }
       const message = errorMessage(error);
       const retryable = !(error instanceof UnrecoverableGenerationError);
       if (!retryable || row.attempts >= row.maxAttempts) {
         log.error('job failed', { cause: message, retryable, attempts: row.attempts });
+        deps.reportError?.(error, {
+          tags: { jobId, generator: row.generator, attempt: row.attempts, retryable },
+        });
         await finish(
           await deps.jobs.markFailed(
             jobId,
@@ -240,8 +265,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
       const retrying = await deps.jobs.markRetrying(jobId, message, nextAt);
       await finish(retrying);
       if (!retrying) return;
-      await job.moveToDelayed(nextAt.getTime(), token);
-      throw new DelayedError();
+      return defer(job, nextAt.getTime(), token);
     } finally {
       clearInterval(renewTimer);
       running.delete(jobId);

@@ -1,7 +1,14 @@
-import { createLogger, logFormatFor } from '@genq/core';
-import { createDatabase, createJobsRepository, createRecoveryRepository } from '@genq/db';
+import { createRequire } from 'node:module';
+import { createLogger, initErrorReporting, logFormatFor } from '@genq/core';
+import {
+  createDatabase,
+  createJobsRepository,
+  createRecoveryRepository,
+  createSchedulingRepository,
+  createWebhooksRepository,
+} from '@genq/db';
 import { createBuiltinGenerators, createGeneratorRegistry } from '@genq/generators';
-import { createBlockingRedis, redisKeys } from '@genq/queue';
+import { createBlockingRedis, redisKeys, schedulingSettingsFrom } from '@genq/queue';
 import { createArtifactStore } from './artifacts.ts';
 import { loadWorkerConfig } from './config.ts';
 import { startWorkerProcess } from './worker-process.ts';
@@ -11,6 +18,15 @@ const logger = createLogger({
   level: config.LOG_LEVEL,
   format: logFormatFor(config),
   service: 'genq-worker',
+});
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+// Sentry only when SENTRY_DSN is set; otherwise a no-op and nothing is sent.
+const errorReporter = await initErrorReporting({
+  dsn: config.SENTRY_DSN,
+  service: 'genq-worker',
+  release: `genq@${version}`,
+  environment: config.NODE_ENV,
 });
 
 const registry = createGeneratorRegistry(
@@ -59,6 +75,23 @@ const worker = await startWorkerProcess({
   reconcileIntervalMs: config.GENQ_RECONCILE_INTERVAL_MS,
   abandonedAfterMs: config.GENQ_ABANDONED_AFTER_MS,
   priorityAging: { db, thresholdSeconds: config.GENQ_PRIORITY_AGING_SECONDS },
+  webhooks: {
+    repository: createWebhooksRepository(db),
+    allowlist: config.GENQ_WEBHOOK_ALLOWLIST,
+    retry: {
+      maxAttempts: config.GENQ_WEBHOOK_MAX_ATTEMPTS,
+      retryDelayMs: config.GENQ_WEBHOOK_RETRY_DELAY_MS,
+    },
+    timeoutMs: config.GENQ_WEBHOOK_TIMEOUT_MS,
+    concurrency: config.GENQ_WEBHOOK_CONCURRENCY,
+    userAgent: `genq-webhooks/${version}`,
+  },
+  metricsPushIntervalMs: config.GENQ_METRICS_PUSH_INTERVAL_MS,
+  errorReporter,
+  scheduling: {
+    settings: schedulingSettingsFrom(config),
+    repository: createSchedulingRepository(db),
+  },
 });
 
 // First signal: stop taking jobs, let running ones finish within the deadline, exit 0.
@@ -75,6 +108,7 @@ const shutdown = (signal: NodeJS.Signals): void => {
     .close(config.GENQ_SHUTDOWN_TIMEOUT_MS)
     .then(async () => {
       await Promise.all([redis.quit(), subscriber.quit(), db.$disconnect()]);
+      await errorReporter.flush();
       process.exit(0);
     })
     .catch((error: unknown) => {

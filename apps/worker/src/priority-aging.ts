@@ -67,13 +67,18 @@ export function createPriorityAging(deps: PriorityAgingDeps) {
     });
     if (candidates.length === 0) return 0;
     const results = await Promise.allSettled(
+      // Strict mode: BullMQ's changePriority; fair mode: the job moves to its client's
+      // queue of the next lane (docs/scheduling.md).
       candidates.map((row) =>
-        deps.queue.queueFor(row.generator).getBackend().changePriority(row.id, to),
+        deps.queue.changePriority({ id: row.id, generator: row.generator, priority: to }),
       ),
     );
     // A job missing from Redis is left to the reconciler, which re-adds it with the row's
     // priority; it ages on a later round.
-    const moved = candidates.filter((_row, i) => results[i]?.status === 'fulfilled');
+    const moved = candidates.filter((_row, i) => {
+      const result = results[i];
+      return result?.status === 'fulfilled' && result.value;
+    });
     if (moved.length === 0) return 0;
     const { count } = await deps.db.job.updateMany({
       where: { id: { in: moved.map((row) => row.id) }, status, priority: from },

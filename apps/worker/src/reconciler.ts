@@ -25,6 +25,8 @@ export interface ReconcilerDeps {
   abandonedAfterMs?: number;
   /** Enqueues the `failed` webhook delivery of a job it fails. */
   webhooks?: Pick<WebhookNotifier, 'notify'>;
+  /** Fair scheduling: puts the clients' running slots back in line with PostgreSQL. */
+  repairScheduler?: () => Promise<{ released: number; added: number }>;
 }
 
 export interface ReconcileReport {
@@ -59,7 +61,9 @@ export function createReconciler(deps: ReconcilerDeps) {
       const page = await deps.recovery.waitingPage(after, PAGE);
       if (page.length === 0) return count;
       after = page.at(-1)!.id;
-      const missing = await missingFromRedis(page);
+      // Held anywhere in Redis: BullMQ, or the fair scheduler's queues.
+      const held = await deps.queue.holds(page);
+      const missing = page.filter((_row, i) => !held[i]);
       if (missing.length > 0) {
         const now = Date.now();
         // Re-adding is harmless: BullMQ ignores a jobId it already holds.
@@ -69,6 +73,7 @@ export function createReconciler(deps: ReconcilerDeps) {
             generator: row.generator,
             priority: row.priority,
             target: row.target,
+            clientId: row.clientId,
             delayMs: row.nextAttemptAt ? Math.max(0, row.nextAttemptAt.getTime() - now) : undefined,
           })),
         );
@@ -93,7 +98,13 @@ export function createReconciler(deps: ReconcilerDeps) {
         const back = await deps.recovery.releaseForRetry(row.id, row.workerId);
         if (!back) continue;
         await deps.queue.enqueue([
-          { id: back.id, generator: back.generator, priority: back.priority, target: back.target },
+          {
+            id: back.id,
+            generator: back.generator,
+            priority: back.priority,
+            target: back.target,
+            clientId: back.clientId,
+          },
         ]);
         await deps.publisher.publish(jobEventFromRecord(back)).catch(() => undefined);
         released += 1;
@@ -124,6 +135,9 @@ export function createReconciler(deps: ReconcilerDeps) {
         const report = { reenqueued, released, failed };
         if (reenqueued + released + failed > 0)
           deps.logger.warn('reconciler repaired the queue', report);
+        const slots = await deps.repairScheduler?.();
+        if (slots && slots.released + slots.added > 0)
+          deps.logger.warn('reconciler repaired running slots', slots);
         return report;
       } finally {
         await lock.release().catch(() => undefined);

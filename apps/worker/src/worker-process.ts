@@ -1,9 +1,15 @@
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { Worker } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Logger } from '@genq/core';
-import type { Database, JobsRepository, RecoveryRepository, WebhooksRepository } from '@genq/db';
+import { withLogContext, type ErrorReporter, type Logger } from '@genq/core';
+import type {
+  Database,
+  JobsRepository,
+  RecoveryRepository,
+  SchedulingRepository,
+  WebhooksRepository,
+} from '@genq/db';
 import type { GeneratorRegistry } from '@genq/generators';
 import {
   createJobEventPublisher,
@@ -15,13 +21,16 @@ import {
   writeHeartbeat,
   type QueuedJobData,
   type RedisKeys,
+  type SchedulingSettings,
   type WebhookRetryPolicy,
 } from '@genq/queue';
 import type { ArtifactStore } from './artifacts.ts';
+import { createFairWorking } from './dispatcher.ts';
 import { createJobRunner } from './job-runner.ts';
 import { createPriorityAging } from './priority-aging.ts';
 import { createReconciler } from './reconciler.ts';
 import { startWebhookWorker } from './webhooks/delivery.ts';
+import { createWorkerMetrics } from './worker-metrics.ts';
 
 export interface WorkerProcessDeps {
   /** Commands: row-level publishing, heartbeats. */
@@ -68,6 +77,12 @@ export interface WorkerProcessDeps {
     concurrency: number;
     userAgent: string;
   };
+  /** How often this process pushes its metrics to Redis for the API's /metrics (default 10 s; 0 = never). */
+  metricsPushIntervalMs?: number;
+  /** Jobs that fail for good are reported here (Sentry when SENTRY_DSN is set). */
+  errorReporter?: ErrorReporter;
+  /** GENQ_SCHEDULING and its settings; absent or mode `strict` = BullMQ priorities only. */
+  scheduling?: { settings: SchedulingSettings; repository: SchedulingRepository };
 }
 
 const HEARTBEAT_INTERVAL_MS = 5_000;
@@ -87,6 +102,30 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
         logger,
       })
     : undefined;
+  const metrics = createWorkerMetrics({
+    workerId,
+    generators: deps.generators,
+    concurrency: deps.concurrency,
+    running: () => runner.runningIds().length,
+  });
+  // Fair scheduling (docs/scheduling.md): jobs reach BullMQ only as slots free up.
+  const fair =
+    deps.scheduling?.settings.mode === 'fair'
+      ? createFairWorking({
+          redis: deps.redis,
+          keys: deps.keys,
+          prefix: deps.prefix,
+          bull: createJobQueue({
+            connection: deps.redis,
+            prefix: deps.prefix,
+            generators: deps.registry.names(),
+          }),
+          settings: deps.scheduling.settings,
+          repository: deps.scheduling.repository,
+          generators: deps.generators,
+          logger,
+        })
+      : undefined;
   const runner = createJobRunner({
     workerId,
     redis: deps.redis,
@@ -100,6 +139,9 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
     progressDbIntervalMs: deps.progressDbIntervalMs,
     recordAttempt: (attempt) => recordOutcome(deps.redis, deps.prefix, attempt),
     webhooks,
+    metrics: metrics.jobs,
+    reportError: (error, context) => deps.errorReporter?.captureException(error, context),
+    deferJob: fair?.deferJob,
   });
 
   const control = await subscribeControl(
@@ -117,9 +159,12 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
   const workers = deps.generators.map((generator) => {
     const connection = deps.createBlockingConnection();
     connections.push(connection);
+    // Every line logged while the job runs carries its id, whichever logger writes it.
+    const processor = (job: Job<QueuedJobData>, token?: string): Promise<void> =>
+      withLogContext({ jobId: job.id }, () => runner.run(job, token));
     const worker = new Worker<QueuedJobData>(
       queueNameFor(generator),
-      (job, token) => runner.run(job, token),
+      fair ? fair.wrap(processor) : processor,
       {
         connection,
         prefix: deps.prefix,
@@ -163,6 +208,12 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
     );
   }, HEARTBEAT_INTERVAL_MS);
   await heartbeat();
+  const metricsPush = metrics.startPushing({
+    redis: deps.redis,
+    prefix: deps.prefix,
+    intervalMs: deps.metricsPushIntervalMs ?? 10_000,
+    logger,
+  });
 
   // The reconciler may re-enqueue jobs of any generator, not only the ones served here.
   const producer = createJobQueue({
@@ -175,7 +226,8 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
     keys: deps.keys,
     prefix: deps.prefix,
     recovery: deps.recovery,
-    queue: producer,
+    queue: fair?.jobQueue ?? producer,
+    repairScheduler: fair?.repair,
     publisher: createJobEventPublisher(deps.redis, deps.keys),
     logger,
     ownerId: workerId,
@@ -195,7 +247,7 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
         db: deps.priorityAging.db,
         redis: deps.redis,
         prefix: deps.prefix,
-        queue: producer,
+        queue: fair?.jobQueue ?? producer,
         logger,
         ownerId: workerId,
         thresholdSeconds: deps.priorityAging.thresholdSeconds,
@@ -217,6 +269,7 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
     });
   }
 
+  fair?.start();
   for (const worker of workers) void worker.run();
   logger.info('worker started', {
     generators: deps.generators,
@@ -228,6 +281,10 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
     runner,
     reconciler,
     aging,
+    fair,
+    metrics,
+    /** Writes this process's metrics to Redis now (they are pushed every interval anyway). */
+    pushMetrics: metricsPush.push,
     /**
      * Stops taking jobs and waits for running ones; after `deadlineMs` the rest are aborted
      * and handed back to the queue.
@@ -245,11 +302,14 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
       }, deadlineMs);
       await Promise.all(workers.map((w) => w.close()));
       clearTimeout(deadline);
+      await fair?.stop();
+      await fair?.jobQueue.close();
       await webhooks?.close();
       await webhookWorker?.close();
       await control.close();
       await producer.close();
       await deps.redis.hdel(deps.keys.workers, workerId).catch(() => undefined);
+      await metricsPush.stop();
       await Promise.all(connections.map((c) => c.quit().catch(() => undefined)));
       logger.info('worker stopped');
     },

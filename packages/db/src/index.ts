@@ -6,3 +6,4 @@ export * from './recovery-repository.ts';
 export * from './batches-repository.ts';
 export * from './clients-repository.ts';
 export * from './webhooks-repository.ts';
+export * from './scheduling-repository.ts';

@@ -1,7 +1,7 @@
 import type { AnyGenerator } from './generator.ts';
 import { createLlmGenerator, type LlmSettings } from './llm/index.ts';
 import { noopGenerator } from './noop.ts';
-import { testDataGenerator } from './test-data/index.ts';
+import { createTestDataGenerator } from './test-data/index.ts';
 
 /** What the built-in generators need from the environment; the worker's entry fills it. */
 export interface BuiltinGeneratorSettings {
@@ -10,7 +10,11 @@ export interface BuiltinGeneratorSettings {
 
 /** Every generator genq ships with, configured, in the order `GET /api/v1/generators` lists them. */
 export function createBuiltinGenerators(settings: BuiltinGeneratorSettings = {}): AnyGenerator[] {
-  return [testDataGenerator, createLlmGenerator(settings.llm), noopGenerator];
+  return [
+    createTestDataGenerator({ llm: settings.llm }),
+    createLlmGenerator(settings.llm),
+    noopGenerator,
+  ];
 }
 
 /** The same generators unconfigured: enough to list them and validate input (the API). */

@@ -10,3 +10,4 @@ export * from './positions.ts';
 export * from './auth-events.ts';
 export * from './webhooks.ts';
 export * from './webhooks-address.ts';
+export * from './fair-scheduler/index.ts';

@@ -8,6 +8,10 @@ export interface QueuedJobData {
   generator: string;
   /** Exclusive target: checked before the job claims its row. */
   target?: string;
+  /** Fair scheduling: the job's client ('-' for none), lane and place, to release its slot. */
+  client?: string;
+  lane?: number;
+  seq?: number;
 }
 
 export interface EnqueueRequest {
@@ -17,6 +21,8 @@ export interface EnqueueRequest {
   target?: string | null;
   /** Delay before the first attempt (used when re-enqueueing a retrying job). */
   delayMs?: number;
+  /** The job's client: fair scheduling shares workers between clients (strict mode ignores it). */
+  clientId?: string | null;
 }
 
 export interface JobQueueOptions {
@@ -32,6 +38,12 @@ export interface JobQueue {
   queueFor(generator: string): Queue<QueuedJobData>;
   queues(): Queue<QueuedJobData>[];
   close(): Promise<void>;
+  /** Priority aging: moves a waiting job to `priority`; false when it is not waiting here. */
+  changePriority(request: { id: string; generator: string; priority: number }): Promise<boolean>;
+  /** For each job, whether Redis holds it (waiting, delayed or running); the reconciler re-adds the rest. */
+  holds(jobs: { id: string; generator: string }[]): Promise<boolean[]>;
+  /** Waiting jobs held outside BullMQ's sets (the fair scheduler's queues); 0 in strict mode. */
+  pendingOutside(): Promise<number>;
 }
 
 /**
@@ -101,5 +113,20 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
     async close() {
       await Promise.all([...queues.values()].map((q) => q.close()));
     },
+    async changePriority(request) {
+      // Throws when the job is not in the queue (or is active): the caller counts it as not moved.
+      await queueFor(request.generator).getBackend().changePriority(request.id, request.priority);
+      return true;
+    },
+    async holds(jobs) {
+      if (jobs.length === 0) return [];
+      const pipeline = options.connection.pipeline();
+      for (const job of jobs) {
+        pipeline.exists(`${options.prefix}:${queueNameFor(job.generator)}:${job.id}`);
+      }
+      const results = (await pipeline.exec()) ?? [];
+      return jobs.map((_job, i) => results[i]?.[1] !== 0);
+    },
+    pendingOutside: async () => 0,
   };
 }

@@ -39,7 +39,8 @@ export function classifyAddress(raw: string): AddressClass | null {
   if (!ipaddr.isValid(text)) return null;
   // process() turns ::ffff:a.b.c.d into a.b.c.d, so mapped addresses are judged as IPv4.
   const parsed = ipaddr.process(text);
-  const address = parsed.kind() === 'ipv6' ? parsed.toRFC5952String() : parsed.toString();
+  const address =
+    parsed instanceof ipaddr.IPv6 ? parsed.toRFC5952String() : parsed.toNormalizedString();
   const family = parsed.kind() === 'ipv4' ? 4 : 6;
   let range: string = parsed.range();
   if (METADATA_ADDRESSES.has(address)) range = 'metadata';
@@ -52,7 +53,7 @@ export function classifyAddress(raw: string): AddressClass | null {
 
 const RANGE_NAMES: Record<string, string> = {
   unicast: 'public',
-  metadata: 'a cloud metadata address',
+  metadata: 'cloud metadata',
   loopback: 'loopback',
   private: 'private',
   linkLocal: 'link-local',
@@ -239,7 +240,7 @@ export async function resolveWebhookTarget(
     if (!cls.public && !hostAllowed && !allowlist.permitsAddress(cls.address)) {
       const via = literal ? '' : `host ${hostname} resolves to `;
       throw new WebhookTargetError(
-        `${via}${cls.address}, a ${describeRange(cls.range)} address: not allowed ` +
+        `${via}${cls.address} (${describeRange(cls.range)} address): not allowed ` +
           '(GENQ_WEBHOOK_ALLOWLIST can permit it)',
       );
     }

@@ -10,12 +10,22 @@ import {
   createDatabase,
   createJobsRepository,
   createRecoveryRepository,
+  createSchedulingRepository,
+  createWebhooksRepository,
   type ClientTier,
   type Database,
   type JobsRepository,
 } from '@genq/db';
 import { builtinGenerators, createGeneratorRegistry, type AnyGenerator } from '@genq/generators';
-import { createBlockingRedis, createFastFailRedis, redisKeys } from '@genq/queue';
+import {
+  createBlockingRedis,
+  createFastFailRedis,
+  DEFAULT_SCHEDULING,
+  redisKeys,
+  type PerTier,
+  type SchedulingMode,
+  type SchedulingSettings,
+} from '@genq/queue';
 import { createArtifactStore, startWorkerProcess, type WorkerProcess } from '@genq/worker';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { requestJson, type JsonResponse } from './http.ts';
@@ -48,6 +58,20 @@ export interface StackOptions {
   priorityAgingSeconds?: number;
   /** How often workers run a priority aging round (default 10 s). */
   priorityAgingIntervalMs?: number;
+  /** GENQ_SCHEDULING of the API and the workers (default fair, as in production). */
+  scheduling?: SchedulingMode;
+  /** GENQ_TIER_WEIGHTS (default premium 6, standard 3, free 1). */
+  tierWeights?: Partial<PerTier>;
+  /** GENQ_TIER_CONCURRENCY (default premium 32, standard 8, free 2). */
+  tierConcurrency?: Partial<PerTier>;
+  /** GENQ_WEBHOOK_ALLOWLIST of the API and the workers (default empty), e.g. ['127.0.0.1']. */
+  webhookAllowlist?: string[];
+  /** Webhook delivery attempts (default 6). */
+  webhookMaxAttempts?: number;
+  /** Webhook base backoff (default 100 ms, so retries are quick in tests). */
+  webhookRetryDelayMs?: number;
+  /** Per webhook delivery attempt (default 2 s). */
+  webhookTimeoutMs?: number;
 }
 
 export interface TestClient {
@@ -56,6 +80,8 @@ export interface TestClient {
   apiKey: string;
   /** `Authorization: Bearer <key>` */
   headers: Record<string, string>;
+  /** Signs the client's webhook deliveries. */
+  webhookSecret: string;
 }
 
 export interface TestStack {
@@ -106,7 +132,7 @@ export async function provisionClient(
   name?: string,
 ): Promise<TestClient> {
   const admin = { authorization: `Bearer ${adminKey}` };
-  const created = await requestJson<{ id: string }>(
+  const created = await requestJson<{ id: string; webhook_secret: string }>(
     'POST',
     `${url}/api/v1/admin/clients`,
     { name: name ?? `client-${randomBytes(4).toString('hex')}`, tier },
@@ -125,6 +151,7 @@ export async function provisionClient(
     keyId: key.body.id,
     apiKey: key.body.key,
     headers: { authorization: `Bearer ${key.body.key}` },
+    webhookSecret: created.body.webhook_secret,
   };
 }
 
@@ -146,6 +173,16 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
   const track = (redis: Redis): Redis => {
     connections.push(redis);
     return redis;
+  };
+  const webhookAllowlist = options.webhookAllowlist ?? [];
+  const webhookRetry = {
+    maxAttempts: options.webhookMaxAttempts ?? 6,
+    retryDelayMs: options.webhookRetryDelayMs ?? 100,
+  };
+  const scheduling: SchedulingSettings = {
+    mode: options.scheduling ?? DEFAULT_SCHEDULING.mode,
+    weights: { ...DEFAULT_SCHEDULING.weights, ...options.tierWeights },
+    concurrency: { ...DEFAULT_SCHEDULING.concurrency, ...options.tierConcurrency },
   };
   const redis = track(createFastFailRedis(REDIS_URL));
   await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
@@ -176,7 +213,9 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
         },
       },
       maxSocketsPerKey: options.maxSocketsPerKey,
+      scheduling,
       version: 'test',
+      webhooks: { allowlist: webhookAllowlist, retry: webhookRetry },
     },
     0,
   );
@@ -206,10 +245,19 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
       stalledIntervalMs: options.stalledIntervalMs ?? 15_000,
       reconcileIntervalMs: options.reconcileIntervalMs ?? 60_000,
       abandonedAfterMs: options.abandonedAfterMs ?? 60_000,
+      scheduling: { settings: scheduling, repository: createSchedulingRepository(db) },
       priorityAging: {
         db,
         thresholdSeconds: options.priorityAgingSeconds ?? 300,
         intervalMs: options.priorityAgingIntervalMs,
+      },
+      webhooks: {
+        repository: createWebhooksRepository(db),
+        allowlist: webhookAllowlist,
+        retry: webhookRetry,
+        timeoutMs: options.webhookTimeoutMs ?? 2_000,
+        concurrency: 2,
+        userAgent: 'genq-webhooks/test',
       },
     });
     workers.push(worker);

@@ -168,6 +168,7 @@ export function createBatchService(deps: BatchServiceDeps) {
         generator: job.generator,
         priority: job.priority,
         target: job.target,
+        clientId: job.clientId,
       };
       all.push(request);
       const list = byGenerator.get(job.generator) ?? [];

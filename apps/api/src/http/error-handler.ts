@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
 import {
@@ -6,6 +7,7 @@ import {
   ServiceUnavailableError,
   type ErrorCode,
   type ErrorDetail,
+  type ErrorReporter,
   type Logger,
   zodIssueDetails,
 } from '@genq/core';
@@ -30,6 +32,25 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   queue_full: 503,
 };
 
+const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
+  400: 'validation_failed',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+};
+
+/** The 4xx status of an http-errors style error (`status` or `statusCode`), else null. */
+function clientErrorStatus(error: unknown): number | null {
+  if (typeof error !== 'object' || error === null) return null;
+  const { status, statusCode } = error as { status?: unknown; statusCode?: unknown };
+  const value = typeof status === 'number' ? status : statusCode;
+  return typeof value === 'number' && value >= 400 && value < 500 ? value : null;
+}
+
 export function errorBody(code: string, message: string, details: ErrorDetail[] = []): ErrorBody {
   return { error: { code, message, details } };
 }
@@ -53,8 +74,11 @@ function isBodyParserError(error: unknown): error is BodyParserError {
   );
 }
 
-/** Maps every error to HTTP, in one place. Unknown errors become 500 without a stack. */
-export function createErrorHandler(logger: Logger): ErrorRequestHandler {
+/**
+ * Maps every error to HTTP, in one place. Unknown errors become 500 without a stack, and only
+ * they go to the error reporter (Sentry when configured) with the request id and route.
+ */
+export function createErrorHandler(logger: Logger, reporter?: ErrorReporter): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     if (res.headersSent) {
       next(error);
@@ -85,16 +109,44 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
           );
         return;
       }
-      if (error.status >= 400 && error.status < 500) {
+      if (error.status === 415) {
+        const charset = error.type === 'charset.unsupported';
         res
-          .status(error.status)
-          .json(errorBody('validation_failed', 'request body could not be read'));
+          .status(415)
+          .json(
+            errorBody('unsupported_media_type', 'unsupported charset or content encoding', [
+              charset
+                ? { path: 'headers.content-type', message: 'the charset must be utf-8' }
+                : {
+                    path: 'headers.content-encoding',
+                    message: 'use identity, gzip, deflate or br',
+                  },
+            ]),
+          );
         return;
       }
+    }
+    // Other client errors raised as http-errors by Express's parts: a body that cannot be
+    // read (bad gzip data, aborted), a path with malformed %-encoding (router), a Range
+    // that cannot be served (send). Their status stands; their text is not echoed.
+    const status = clientErrorStatus(error);
+    if (status !== null) {
+      const code = CODE_BY_STATUS[status] ?? 'validation_failed';
+      const message =
+        error instanceof URIError
+          ? 'the URL holds malformed percent-encoding'
+          : isBodyParserError(error) || status === 400
+            ? 'request could not be read'
+            : (STATUS_CODES[status] ?? 'bad request').toLowerCase();
+      res.status(status).json(errorBody(code, message));
+      return;
     }
     logger.error('unhandled error', {
       requestId: req.id,
       error: error instanceof Error ? error.stack : String(error),
+    });
+    reporter?.captureException(error, {
+      tags: { requestId: req.id, method: req.method, route: req.routePattern ?? 'unmatched' },
     });
     res.status(500).json(errorBody('internal_error', 'internal error'));
   };

@@ -132,7 +132,13 @@ export function createJobService(deps: JobServiceDeps) {
       }
       try {
         await deps.queue.enqueue([
-          { id: job.id, generator: job.generator, priority: job.priority, target: job.target },
+          {
+            id: job.id,
+            generator: job.generator,
+            priority: job.priority,
+            target: job.target,
+            clientId: job.clientId,
+          },
         ]);
       } catch (error) {
         await deps.jobs.delete(job.id).catch(() => undefined);

@@ -28,13 +28,16 @@ import {
   clientViewSchema,
   errorBodySchema,
   generatorListSchema,
+  healthReportSchema,
   jobEventMessageSchema,
   jobListSchema,
   jobViewSchema,
   keyCreatedSchema,
   keyListSchema,
   keyViewSchema,
+  livenessSchema,
   queueStatsSchema,
+  statusSchema,
 } from './schemas.ts';
 
 export interface OpenApiOptions {
@@ -98,9 +101,7 @@ down. The server pings every 30 s and drops a socket that did not answer the pre
 
 const exampleId = '0194b8a2-7c3e-7d4f-9a1b-2c3d4e5f6a7b';
 
-const json = (schema: z.ZodType | { $ref: string } | Record<string, unknown>) => ({
-  'application/json': { schema },
-});
+const json = <S>(schema: S) => ({ 'application/json': { schema } });
 const ref = (kind: 'schemas' | 'responses' | 'headers', name: string) => ({
   $ref: `#/components/${kind}/${name}`,
 });
@@ -130,23 +131,16 @@ const errors = (...statuses: ErrorStatus[]): Record<string, { $ref: string }> =>
 const CLIENT_ERRORS: ErrorStatus[] = [401, 403, 429, 500];
 const WITH_BODY: ErrorStatus[] = [400, 413, 415];
 
-const CLIENT_SECURITY = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
-const ADMIN_SECURITY = [{ adminKey: [] }];
+type Security = Record<string, string[]>[];
+const CLIENT_SECURITY: Security = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
+const ADMIN_SECURITY: Security = [{ adminKey: [] }];
 
 const zipResponse = (description: string): ResponseConfig => ({
   description,
-  content: { 'application/zip': { schema: { type: 'string', contentMediaType: 'application/zip' } } },
+  content: {
+    'application/zip': { schema: { type: 'string', contentMediaType: 'application/zip' } },
+  },
 });
-
-/** Health and status bodies are open objects: their owners add checks over time. */
-const healthSchema = z
-  .looseObject({
-    status: z.string().describe('ok / healthy / degraded / unhealthy'),
-    version: z.string().optional(),
-    uptime_seconds: z.number().optional(),
-    timestamp: z.iso.datetime().optional(),
-  })
-  .meta({ id: 'Health' });
 
 /**
  * The OpenAPI 3.1 document of the API, generated from the zod schemas the routes validate
@@ -173,6 +167,12 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
     scheme: 'bearer',
     description:
       'The admin key (GENQ_ADMIN_KEY) for /api/v1/admin/*: `Authorization: Bearer <key>` (X-API-Key works too)',
+  });
+
+  registry.registerComponent('securitySchemes', 'metricsToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'GENQ_METRICS_TOKEN, only when it is set: /metrics and /status are open otherwise',
   });
 
   registry.registerComponent('headers', 'RetryAfter', {
@@ -446,60 +446,70 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
     responses: { 200: ok(keyViewSchema, 'The revoked key'), ...errors(404, ...ADMIN_ERRORS) },
   });
 
-  // Health, status and metrics
-  const health = (
-    routePath: string,
-    operationId: string,
-    summary: string,
-    unhealthy?: string,
-  ): void =>
-    path({
-      method: 'get',
-      path: routePath,
-      operationId,
-      tags: ['health'],
-      summary,
-      security: [],
-      responses: {
-        200: ok(healthSchema, 'Healthy (or degraded)'),
-        ...(unhealthy ? { 503: ok(healthSchema, unhealthy) } : {}),
-      },
-    });
-  health('/health', 'liveness', 'Liveness: answers from memory, never touches a dependency');
-  health('/api/v1/health/live', 'healthLive', 'Liveness under /api/v1');
-  health(
-    '/api/v1/health/ready',
-    'healthReady',
-    'Readiness: PostgreSQL and Redis reachable',
-    'PostgreSQL or Redis is unreachable',
-  );
-  health(
-    '/api/v1/health',
-    'health',
-    'Every check (database, Redis, queue, disk, workers, GPU) with details, version and uptime',
-    'A check is unhealthy',
-  );
+  // Health, status and metrics: no client key.
+  const health = (route: RouteConfig): void => path({ ...route, tags: ['health'], security: [] });
+  health({
+    method: 'get',
+    path: '/health',
+    operationId: 'liveness',
+    summary: 'Liveness: answers from memory, never touches a dependency',
+    responses: { 200: ok(livenessSchema, 'The process is up') },
+  });
+  health({
+    method: 'get',
+    path: '/api/v1/health/live',
+    operationId: 'healthLive',
+    summary: 'Liveness, under /api/v1',
+    responses: { 200: ok(livenessSchema, 'The process is up') },
+  });
+  health({
+    method: 'get',
+    path: '/api/v1/health/ready',
+    operationId: 'healthReady',
+    summary: 'Readiness: PostgreSQL and Redis answer',
+    responses: {
+      200: ok(healthReportSchema, 'Ready'),
+      503: ok(healthReportSchema, 'PostgreSQL or Redis is unreachable'),
+    },
+  });
+  health({
+    method: 'get',
+    path: '/api/v1/health',
+    operationId: 'health',
+    summary: 'Every check (database, Redis, queue, disk, workers, GPU) with details',
+    responses: {
+      200: ok(healthReportSchema, 'Healthy or degraded'),
+      503: ok(healthReportSchema, 'A check is unhealthy'),
+    },
+  });
+  // Open unless GENQ_METRICS_TOKEN is set; then that token as a bearer token.
+  const OPS_SECURITY: Security = [{}, { metricsToken: [] }];
   path({
     method: 'get',
     path: '/status',
     operationId: 'status',
     tags: ['health'],
-    summary: 'Requests in flight, worker processes and their concurrency, queue counters',
-    security: [],
-    responses: { 200: ok(z.looseObject({}).meta({ id: 'Status' }), 'Service status') },
+    summary:
+      'Requests in flight, WebSockets, worker processes and their concurrency, queue counters',
+    security: OPS_SECURITY,
+    responses: {
+      200: ok(statusSchema, 'What this process and the workers are doing'),
+      ...errors(401),
+    },
   });
   path({
     method: 'get',
     path: '/metrics',
     operationId: 'metrics',
     tags: ['health'],
-    summary: 'Prometheus metrics (text exposition format)',
-    security: [],
+    summary: 'Prometheus metrics (text exposition format) of this process and the worker fleet',
+    security: OPS_SECURITY,
     responses: {
       200: {
-        description: 'Metrics of this API process and of the worker fleet',
+        description: 'Prometheus text format',
         content: { 'text/plain': { schema: { type: 'string' } } },
       },
+      ...errors(401),
     },
   });
 

@@ -3,6 +3,14 @@ import swaggerUi from 'swagger-ui-express';
 import { buildOpenApiDocument, type OpenApiOptions } from './document.ts';
 
 const DOCUMENT_PATH = '/api/v1/openapi.json';
+const ASSETS = new Set([
+  '/swagger-ui.css',
+  '/swagger-ui-bundle.js',
+  '/swagger-ui-standalone-preset.js',
+  '/swagger-ui-init.js',
+  '/favicon-32x32.png',
+  '/favicon-16x16.png',
+]);
 
 /**
  * `GET /api/v1/openapi.json` and the Swagger UI at `GET /api/v1/docs/`; both public. The UI
@@ -32,6 +40,17 @@ export function createOpenApiRoutes(options: OpenApiOptions, guards: RequestHand
     }
     page(req, res, next);
   });
-  router.use('/docs', swaggerUi.serveFiles(undefined, uiOptions));
+  // Only what the page loads; the rest of swagger-ui-dist (its demo index.html, …) is not served.
+  const [init, files] = swaggerUi.serveFiles(undefined, uiOptions) as [
+    RequestHandler,
+    RequestHandler,
+  ];
+  router.use('/docs', (req, res, next) => {
+    if (!ASSETS.has(req.path)) {
+      next();
+      return;
+    }
+    init(req, res, (error?: unknown) => (error ? next(error) : files(req, res, next)));
+  });
   return router;
 }

@@ -1,15 +1,11 @@
 import { z } from 'zod';
-import {
-  jobEventSchema,
-  JOB_STATUSES,
-  PRIORITY_NAMES,
-  STAGES,
-  type ErrorCode,
-} from '@genq/core';
+import { jobEventSchema, JOB_STATUSES, PRIORITY_NAMES, STAGES, type ErrorCode } from '@genq/core';
 import type { GeneratorInfo } from '@genq/generators';
+import { WEBHOOK_EVENTS, webhookLastDeliverySchema } from '@genq/queue';
 import type { clientView, keyView } from '../admin/admin-service.ts';
 import type { BatchAccepted } from '../batches/batch-service.ts';
 import type { BatchView } from '../batches/batch-view.ts';
+import type { HealthReport } from '../health/health-service.ts';
 import type { JobView } from '../jobs/job-view.ts';
 import type { QueueStats } from '../queue/queue-stats.ts';
 
@@ -62,6 +58,18 @@ const jobLinks = z.strictObject({
   websocket: z.string().describe('Path of the WebSocket that follows this job'),
 });
 
+const webhookViewSchema = z
+  .strictObject({
+    url: z.string(),
+    events: z.array(z.enum(WEBHOOK_EVENTS)),
+    last_delivery: webhookLastDeliverySchema
+      .omit({ created_at: true })
+      .strict()
+      .nullable()
+      .describe('The delivery of the latest event so far; null before the first'),
+  })
+  .meta({ id: 'JobWebhook', description: "The job's webhook and its last delivery" });
+
 export const jobViewSchema = z
   .strictObject({
     id: uuid,
@@ -100,6 +108,7 @@ export const jobViewSchema = z
       .describe(
         'Rough seconds until it completes; null unless waiting or when no worker serves it',
       ),
+    webhook: webhookViewSchema.nullable(),
     links: jobLinks,
   })
   .meta({ id: 'Job' });
@@ -269,7 +278,49 @@ export const keyCreatedSchema = keyViewSchema
   .extend({ key: z.string().describe('The secret key; shown only here, stored as a hash') })
   .meta({ id: 'ApiKeyCreated' });
 
-export const keyListSchema = z.strictObject({ keys: z.array(keyViewSchema) }).meta({ id: 'ApiKeyList' });
+export const keyListSchema = z
+  .strictObject({ keys: z.array(keyViewSchema) })
+  .meta({ id: 'ApiKeyList' });
+
+const checkStatus = z.enum(['healthy', 'degraded', 'unhealthy']);
+
+export const livenessSchema = z
+  .strictObject({
+    status: z.literal('ok'),
+    version: z.string(),
+    uptime_seconds: z.number().nonnegative(),
+    timestamp,
+  })
+  .meta({ id: 'Liveness' });
+
+export const healthReportSchema = z
+  .strictObject({
+    status: checkStatus.describe('The worst status of the checks'),
+    checks: z.record(
+      z.string(),
+      z.strictObject({
+        name: z.string(),
+        status: checkStatus,
+        message: z.string(),
+        details: z.record(z.string(), z.unknown()),
+      }),
+    ),
+    version: z.string(),
+    uptime_seconds: z.number().nonnegative(),
+    timestamp,
+  })
+  .meta({ id: 'HealthReport' });
+
+/** Owned by the status service, which adds sections over time: documented as open. */
+export const statusSchema = z
+  .looseObject({
+    version: z.string(),
+    timestamp,
+    process: z.looseObject({ pid: z.number().int(), uptime_seconds: z.number() }),
+    http: z.looseObject({ requests_in_flight: count }),
+    websocket: z.looseObject({ connections: count }),
+  })
+  .meta({ id: 'Status' });
 
 /**
  * Compile-time drift check: `true` only when the schema has exactly the view's fields and its
@@ -292,4 +343,5 @@ export const documentedViews: [
   Documents<GeneratorInfo, typeof generatorListSchema.shape.generators.element>,
   Documents<ReturnType<typeof clientView>, typeof clientViewSchema>,
   Documents<ReturnType<typeof keyView>, typeof keyViewSchema>,
-] = [true, true, true, true, true, true, true, true];
+  Documents<HealthReport, typeof healthReportSchema>,
+] = [true, true, true, true, true, true, true, true, true];

@@ -24,8 +24,12 @@ const DEFAULT_RETRY_AFTER_SECONDS = 30;
  */
 export function createQueueLimit(deps: QueueLimitDeps) {
   async function pendingCount(): Promise<number> {
-    const depths = await readQueueDepths(deps.redis, deps.queue.queues());
-    return depths.reduce((sum, d) => sum + d.ready + d.delayed, 0);
+    const [depths, outside] = await Promise.all([
+      readQueueDepths(deps.redis, deps.queue.queues()),
+      // Jobs waiting in the fair scheduler's queues (0 in strict mode).
+      deps.queue.pendingOutside(),
+    ]);
+    return depths.reduce((sum, d) => sum + d.ready + d.delayed, outside);
   }
 
   /** Seconds until roughly `excess` jobs have drained at last minute's pace. */

@@ -5,6 +5,7 @@ import {
   liveWorkers,
   readQueuePositions,
   readRecentRuns,
+  type FairScheduler,
   type Heartbeat,
   type JobQueue,
   type RecentRuns,
@@ -29,6 +30,8 @@ export interface QueuePositionsDeps {
   registry: GeneratorRegistry;
   /** How long live workers and recent throughput are reused between requests. */
   cacheMs?: number;
+  /** Fair scheduling: positions follow its rotation (docs/scheduling.md). */
+  fair?: FairScheduler;
 }
 
 interface DrainInputs {
@@ -43,6 +46,8 @@ interface DrainInputs {
  * Position: LLEN wait + ZRANK of the job in its generator's `prioritized` set, one round
  * trip, O(log n) (see packages/queue/src/positions.ts for how BullMQ orders the set).
  * Null while the job is running, delayed (waiting for a retry's backoff) or finished.
+ * Under fair scheduling: the scheduler's own count of the jobs its rotation starts first
+ * (one script, O(clients waiting in the job's lane); see docs/scheduling.md).
  *
  * ETA: the generator's queue drains at `capacity ÷ average run time`, where capacity is the
  * job slots of live workers serving it (heartbeats) and the average run time comes from the
@@ -94,13 +99,25 @@ export function createQueuePositions(deps: QueuePositionsDeps) {
     return Number.isFinite(seconds) && seconds >= 0 ? seconds : null;
   }
 
-  async function etaSeconds(job: JobRecord, position: number): Promise<number | null> {
+  /**
+   * `client`: under fair scheduling, the job's client has `ahead` of its own jobs to run
+   * first with at most `cap` at a time, so the job waits at least that long too.
+   */
+  async function etaSeconds(
+    job: JobRecord,
+    position: number,
+    client?: { ahead: number; cap: number },
+  ): Promise<number | null> {
     const { capacity, recent: runs } = await drainInputs(job.generator);
     if (capacity === 0) return null;
     const own = ownEstimate(job);
     const averageRun = runs.runs > 0 ? runs.runMs / runs.runs / 1000 : own;
     if (averageRun === null) return null;
-    const wait = (position * Math.max(averageRun, 0.001)) / capacity;
+    let wait = (position * Math.max(averageRun, 0.001)) / capacity;
+    if (client && client.cap > 0 && client.ahead > 0) {
+      const slots = Math.min(client.cap, capacity);
+      wait = Math.max(wait, (client.ahead * Math.max(averageRun, 0.001)) / slots);
+    }
     return Math.round((wait + (own ?? averageRun)) * 10) / 10;
   }
 
@@ -109,6 +126,17 @@ export function createQueuePositions(deps: QueuePositionsDeps) {
     async placementOf(job: JobRecord): Promise<QueuePlacement> {
       if (job.status !== 'queued' && job.status !== 'retrying') return NOT_WAITING;
       try {
+        if (deps.fair) {
+          const fair = await deps.fair.positionOf(job.generator, job.id);
+          if (!fair) return NOT_WAITING;
+          return {
+            position: fair.position,
+            eta_seconds: await etaSeconds(job, fair.position, {
+              ahead: Math.max(0, fair.rank),
+              cap: fair.cap,
+            }),
+          };
+        }
         const queue = deps.queue.queueFor(job.generator);
         const [position] = await readQueuePositions(deps.redis, queue, [job.id]);
         if (position === null || position === undefined) return NOT_WAITING;

@@ -8,6 +8,8 @@ import {
   readCompletedLastMinute,
   readOutcomeTotals,
   readQueueDepths,
+  type FairScheduler,
+  type FairStats,
   type JobQueue,
   type RedisKeys,
 } from '@genq/queue';
@@ -19,6 +21,22 @@ export interface QueueStatsDeps {
   prefix: string;
   queue: JobQueue;
   registry: GeneratorRegistry;
+  /** Fair scheduling: its waiting jobs count as pending, and `scheduling` shows its load. */
+  fair?: FairScheduler;
+  /** Clients listed in `scheduling.clients` (default 10). */
+  topClients?: number;
+}
+
+/** Fair scheduling's view: waiting and running jobs per tier lane and per client (top N). */
+export interface SchedulingStats {
+  mode: 'fair' | 'strict';
+  weights?: Record<string, number>;
+  /** Per tier lane (premium = HIGH, standard = NORMAL, free = LOW): jobs waiting in the scheduler and running. */
+  tiers?: FairStats['byTier'];
+  /** The clients with the most waiting or running jobs. */
+  clients?: FairStats['topClients'];
+  clients_waiting?: number;
+  clients_running?: number;
 }
 
 type ByPriority = Record<PriorityName, number>;
@@ -65,6 +83,7 @@ export interface QueueStats {
     last_heartbeat_seconds_ago: number;
   }[];
   queues: Record<string, GeneratorQueueStats>;
+  scheduling: SchedulingStats;
   timestamp: string;
 }
 
@@ -107,7 +126,7 @@ export function createQueueStats(deps: QueueStatsDeps) {
     async stats(): Promise<QueueStats> {
       const generators = deps.registry.names();
       const now = Date.now();
-      const [depths, totals, completedLastMinute, workers, oldest] = await Promise.all([
+      const [depths, totals, completedLastMinute, workers, oldest, fair] = await Promise.all([
         readQueueDepths(
           deps.redis,
           generators.map((g) => deps.queue.queueFor(g)),
@@ -117,13 +136,25 @@ export function createQueueStats(deps: QueueStatsDeps) {
         readCompletedLastMinute(deps.redis, deps.prefix, now),
         liveWorkers(deps.redis, deps.keys, now),
         oldestPendingCreatedAt(),
+        deps.fair?.stats(generators, deps.topClients ?? 10),
       ]);
 
       const queues: Record<string, GeneratorQueueStats> = {};
       const byPriority = emptyByPriority();
       let [pending, delayed, processing] = [0, 0, 0];
       generators.forEach((generator, index) => {
-        const depth = depths[index]!;
+        const depth = { ...depths[index]! };
+        // Jobs waiting in the fair scheduler are pending too (deferred ones as delayed).
+        const held = fair?.generators[generator];
+        if (held) {
+          depth.byPriority = { ...depth.byPriority };
+          for (const [lane, n] of Object.entries(held.byLane)) {
+            depth.byPriority[Number(lane)] = (depth.byPriority[Number(lane)] ?? 0) + n;
+            depth.ready += n;
+          }
+          depth.ready += held.handoff;
+          depth.delayed += held.deferred;
+        }
         const own = emptyByPriority();
         for (const name of PRIORITY_NAMES) {
           own[name] = depth.byPriority[PRIORITIES[name]] ?? 0;
@@ -173,6 +204,16 @@ export function createQueueStats(deps: QueueStatsDeps) {
           last_heartbeat_seconds_ago: Math.max(0, Math.round((now - w.at) / 100) / 10),
         })),
         queues,
+        scheduling: fair
+          ? {
+              mode: 'fair',
+              weights: deps.fair?.settings.weights,
+              tiers: fair.byTier,
+              clients: fair.topClients,
+              clients_waiting: fair.clientsWaiting,
+              clients_running: fair.clientsRunning,
+            }
+          : { mode: 'strict' },
         timestamp: new Date(now).toISOString(),
       };
     },

@@ -12,6 +12,8 @@ export const webhookRequestSchema = z
       .min(1)
       .max(WEBHOOK_URL_MAX_LENGTH)
       .superRefine((value, ctx) => {
+        // Empty and too long are reported by min/max already.
+        if (value.length === 0 || value.length > WEBHOOK_URL_MAX_LENGTH) return;
         const problem = webhookUrlProblem(value);
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       })

@@ -44,11 +44,11 @@ export function createWebhookTargets(options: WebhookTargetsOptions) {
   ): Promise<{ subscriptions: (WebhookSubscription | null)[]; details: ErrorDetail[] }> {
     // One lookup per host, however many jobs of a batch name it.
     const lookups = new Map<string, Promise<string | null>>();
-    const details: ErrorDetail[] = [];
+    const problems: (ErrorDetail | null)[] = items.map(() => null);
     const subscriptions = await Promise.all(
-      items.map(async ({ webhook, path }) => {
+      items.map(async ({ webhook, path }, index) => {
         const fail = (message: string): null => {
-          details.push({ path: `${path}.url`, message });
+          problems[index] = { path: `${path}.url`, message };
           return null;
         };
         let url: URL;
@@ -74,6 +74,8 @@ export function createWebhookTargets(options: WebhookTargetsOptions) {
         return problem ? fail(problem) : normalise(webhook, url);
       }),
     );
+    // In the order of the items, whichever lookup finished first.
+    const details = problems.filter((p): p is ErrorDetail => p !== null);
     return { subscriptions, details };
   }
 

@@ -21,6 +21,7 @@ interface CliResult {
 const noopLine = JSON.stringify({ generator: 'noop', input: { write_file: true } });
 const failingLine = JSON.stringify({ generator: 'noop', input: { fail: 'unrecoverable' } });
 
+// About 45 s on an idle two-core machine; the long tests allow for a busy one.
 describe('the genq CLI against a running genq', () => {
   let stack: TestStack;
   let dir: string;
@@ -109,7 +110,7 @@ describe('the genq CLI against a running genq', () => {
     for (const folder of folders) {
       expect(await readdir(path.join(out, folder))).toEqual(['noop.txt']);
     }
-  }, 60_000);
+  }, 120_000);
 
   it('ends with exit code 1 and names the job that failed', async () => {
     const lines = Array.from({ length: 500 }, () => noopLine);
@@ -131,7 +132,7 @@ describe('the genq CLI against a running genq', () => {
       status: 'failed',
     });
     expect(await readdir(out)).toHaveLength(499);
-  }, 60_000);
+  }, 120_000);
 
   it('resumes an interrupted batch without submitting any line twice', async () => {
     const file = await writeLines(
@@ -179,7 +180,7 @@ describe('the genq CLI against a running genq', () => {
     expect(third.code).toBe(0);
     expect(JSON.parse(third.stdout)).toMatchObject({ already_submitted: 500, submitted_now: 0 });
     expect(await stack.db.job.count()).toBe(before + 500);
-  }, 60_000);
+  }, 120_000);
 
   it('finds a batch the server accepted just before the previous run died', async () => {
     const lines = Array.from({ length: 60 }, (_, i) =>

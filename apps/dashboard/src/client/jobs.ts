@@ -246,7 +246,7 @@ export class JobsPanel {
   /** UUIDv7 ids sort by creation time: newest first is descending id order. */
   private insertOrdered(card: Card): void {
     const id = card.state.view.id;
-    const after = [...this.list.children].find(
+    const after = Array.from(this.list.children).find(
       (child) => ((child as HTMLElement).dataset.jobId ?? '') < id,
     );
     this.list.insertBefore(card.root, after ?? null);
@@ -299,9 +299,18 @@ export class JobsPanel {
       const stateText = h('span', { className: 'visually-hidden' });
       stepLabels.push(label);
       stepStates.push(stateText);
-      return h('li', { className: 'step' }, h('span', { className: 'dot', 'aria-hidden': 'true' }), label, stateText);
+      return h(
+        'li',
+        { className: 'step' },
+        h('span', { className: 'dot', 'aria-hidden': 'true' }),
+        label,
+        stateText,
+      );
     });
-    const progress = h('progress', { max: 100, 'aria-labelledby': headingId }) as HTMLProgressElement;
+    const progress = h('progress', {
+      max: 100,
+      'aria-labelledby': headingId,
+    }) as HTMLProgressElement;
     const download = h(
       'button',
       { type: 'button', className: 'primary small', 'aria-describedby': headingId },
@@ -388,7 +397,10 @@ export class JobsPanel {
     if (card.progress.value !== progress) card.progress.value = progress;
     setText(card.percent, formatPercent(progress));
 
-    setText(card.message, view.message ?? (TERMINAL.has(view.status) ? '' : stageLabel(view.current_step)));
+    setText(
+      card.message,
+      view.message ?? (TERMINAL.has(view.status) ? '' : stageLabel(view.current_step)),
+    );
     this.renderMeta(card);
     const error = view.error ? `${view.error.message} (${view.error.code})` : '';
     if (error || !card.error.dataset.local) {

@@ -92,6 +92,14 @@ export class LiveConnection {
     this.send({ action: 'unsubscribe', batch_id: id });
   }
 
+  /** Skips the wait before the next attempt (the browser came back online, say). */
+  reconnectNow(): void {
+    if (this.stopped || this.socket || !this.timer) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.connect();
+  }
+
   get isOpen(): boolean {
     return this.socket?.readyState === WebSocket.OPEN;
   }

@@ -73,7 +73,9 @@ function shell(
 ): FieldShell {
   const hintId = `${id}-hint`;
   const errorId = `${id}-error`;
-  const hint = schema.description ? h('p', { className: 'hint', id: hintId }, schema.description) : null;
+  const hint = schema.description
+    ? h('p', { className: 'hint', id: hintId }, schema.description)
+    : null;
   const errorSlot = h('p', { className: 'field-error', id: errorId, hidden: true });
   const describedBy = [hint ? hintId : null, errorId].filter(Boolean).join(' ');
   setAttr(control, 'aria-describedby', describedBy);
@@ -390,7 +392,11 @@ function arrayControl(
   const items: { control: Control; row: HTMLElement }[] = [];
   const list = h('ol', { className: 'array-items' });
   const errorSlot = h('p', { className: 'field-error', hidden: true, role: 'alert' });
-  const addButton = h('button', { type: 'button', className: 'secondary small' }, `Add ${label} item`);
+  const addButton = h(
+    'button',
+    { type: 'button', className: 'secondary small' },
+    `Add ${label} item`,
+  );
   const updateButtons = (): void => {
     addButton.disabled = schema.maxItems !== undefined && items.length >= schema.maxItems;
     items.forEach((item, index) => {
@@ -521,7 +527,8 @@ function allControls(control: Control): Control[] {
 export function matchPath(paths: string[], detailPath: string): string | null {
   let best: string | null = null;
   for (const candidate of paths) {
-    const prefix = candidate === '' || detailPath === candidate || detailPath.startsWith(`${candidate}.`);
+    const prefix =
+      candidate === '' || detailPath === candidate || detailPath.startsWith(`${candidate}.`);
     if (prefix && (best === null || candidate.length > best.length)) best = candidate;
   }
   return best;

@@ -49,7 +49,7 @@ export function pipelineSteps(
 
   if (status === 'failed' || status === 'cancelled') {
     const stoppedAt = lastWorking && WORKING.includes(lastWorking) ? lastWorking : null;
-    const at = stoppedAt ? PIPELINE.indexOf(stoppedAt) : -1;
+    const at = stoppedAt ? (PIPELINE as readonly string[]).indexOf(stoppedAt) : -1;
     return PIPELINE.map((step, index) => {
       if (step === 'end') return view(step, status, status);
       if (at < 0) return view(step, index === 0 ? 'done' : 'pending');

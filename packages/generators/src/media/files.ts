@@ -67,9 +67,10 @@ export async function writeMediaFile(
     await output.writeFile(name, data);
     return data.byteLength;
   }
+  const chunks: AsyncIterable<Uint8Array> = data;
   let bytes = 0;
   async function* counted() {
-    for await (const chunk of data) {
+    for await (const chunk of chunks) {
       bytes += chunk.byteLength;
       yield chunk;
     }

@@ -1,3 +1,5 @@
+import { poolColumn } from './enhance/column.ts';
+import { isEnhanceable } from './enhance/targets.ts';
 import { fieldSeed, outputColumn, POOLS_BY_TYPE, valueColumn } from './fields/index.ts';
 import type { FieldContext, ValueColumn } from './fields/index.ts';
 import type { TableSpec } from './schema/input.ts';
@@ -22,12 +24,17 @@ export interface CompiledTable extends TableShape {
   values: ValueColumn[];
 }
 
-/** Turns table specs into columns whose values are computed per row on demand. */
+/**
+ * Turns table specs into columns whose values are computed per row on demand. A field with
+ * an entry in `fieldPools` (`<table>.<field>`: hybrid mode, or the job's value_pools)
+ * samples that pool instead of its type's values.
+ */
 export function compileTables(
   tables: readonly TableSpec[],
   seed: number,
   encoder: Encoder,
   pools: Pools,
+  fieldPools: ReadonlyMap<string, readonly string[]> = new Map(),
 ): CompiledTable[] {
   const keys = new Map<string, ValueColumn & { rows: number }>();
   return tables.map((table) => {
@@ -45,7 +52,11 @@ export function compileTables(
           return target;
         },
       };
-      const value = valueColumn(field, context);
+      const pooled = fieldPools.get(`${table.name}.${field.name}`);
+      const value =
+        pooled && isEnhanceable(field)
+          ? poolColumn(field, pooled, context)
+          : valueColumn(field, context);
       values.push(value);
       keys.set(`${table.name}.${field.name}`, { ...value, rows: table.rows });
       return outputColumn(field, value, context);

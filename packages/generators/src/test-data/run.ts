@@ -6,6 +6,8 @@ import { casesTable, fieldCases, rawEncoder } from './cases.ts';
 import type { TestCase } from './cases.ts';
 import { compileTables, poolsNeeded } from './compile.ts';
 import type { CompiledTable } from './compile.ts';
+import { HYBRID_PROGRESS, resolveFieldPools } from './enhance/index.ts';
+import type { EnhanceSettings } from './enhance/index.ts';
 import { TEST_DATA_VERSION } from './limits.ts';
 import { loadFaker } from './locale.ts';
 import { randomSeed } from './prng.ts';
@@ -33,6 +35,14 @@ interface WrittenFile {
   rows: number;
 }
 
+/** Share of the overall percent the rows phase spans: all of it, or 15–99 in hybrid mode. */
+interface PercentRange {
+  from: number;
+  to: number;
+}
+
+const ALL: PercentRange = { from: 0, to: 100 };
+
 /** Reports 'generating' progress by rows written over all tables; the percent only grows. */
 class RowProgress {
   private written = 0;
@@ -41,11 +51,14 @@ class RowProgress {
     private readonly ctx: GenerationContext,
     private readonly total: number,
     private readonly unit: string,
+    private readonly range: PercentRange = ALL,
   ) {}
 
   add(rows: number): void {
     this.written += rows;
-    const percent = this.total === 0 ? 100 : Math.floor((this.written / this.total) * 1000) / 10;
+    const { from, to } = this.range;
+    const share = this.total === 0 ? 1 : this.written / this.total;
+    const percent = Math.floor((from + (to - from) * share) * 10) / 10;
     this.ctx.progress(
       'generating',
       percent,
@@ -101,11 +114,13 @@ async function writeRows(
   tables: CompiledTable[],
   format: OutputFormat,
   ctx: GenerationContext,
+  range: PercentRange,
 ): Promise<WrittenFile[]> {
   const progress = new RowProgress(
     ctx,
     tables.reduce((sum, t) => sum + t.rows, 0),
     'rows',
+    range,
   );
   const files: WrittenFile[] = [];
   for (const table of tables) {
@@ -120,6 +135,7 @@ async function writeCases(
   tables: CompiledTable[],
   format: OutputFormat,
   ctx: GenerationContext,
+  range: PercentRange,
 ): Promise<WrittenFile[]> {
   const samplesOf = (table: CompiledTable, index: number): string[] => {
     const value = table.values[index];
@@ -135,6 +151,7 @@ async function writeCases(
     ctx,
     tables.reduce((sum, t) => sum + t.spec.fields.length, 0),
     'fields',
+    range,
   );
   const files: WrittenFile[] = [];
   for (const table of tables) {
@@ -168,9 +185,10 @@ function compile(
   seed: number,
   encoder: Encoder,
   pools: Pools,
+  fieldPools: ReadonlyMap<string, readonly string[]>,
 ): CompiledTable[] {
   try {
-    return compileTables(input.tables, seed, encoder, pools);
+    return compileTables(input.tables, seed, encoder, pools, fieldPools);
   } catch (error) {
     throw new UnrecoverableGenerationError(`test-data: ${(error as Error).message}`, {
       cause: error,
@@ -178,12 +196,23 @@ function compile(
   }
 }
 
+/**
+ * One job: the foundation (value pools drawn with faker), in hybrid mode the LLM's pools
+ * (`enhance/`), then the rows. `settings` reach the LLM; without them hybrid mode falls back
+ * to the foundation values.
+ */
 export async function runTestData(
   input: TestDataInput,
   ctx: GenerationContext,
+  settings: EnhanceSettings = {},
 ): Promise<GenerationSummary> {
   const seed = input.seed ?? randomSeed();
   const started = performance.now();
+  // In hybrid mode the phases share the bar: foundation 0–5, the LLM 5–15, rows 15–99.
+  const foundationSpan = input.enhance ? HYBRID_PROGRESS.asking : 0;
+  const rowsRange = input.enhance
+    ? { from: HYBRID_PROGRESS.rows, to: HYBRID_PROGRESS.rowsEnd }
+    : ALL;
   ctx.progress('loading_model', 0, `loading the ${input.locale} locale`);
   const faker = await loadFaker(input.locale);
   const pools = await buildPools(poolsNeeded(input.tables), {
@@ -192,17 +221,29 @@ export async function runTestData(
     seed,
     signal: ctx.signal,
     onPool: (name, index, total) =>
-      ctx.progress('loading_model', 0, `building value pools (${index + 1}/${total}: ${name})`),
+      ctx.progress(
+        'loading_model',
+        (foundationSpan * index) / total,
+        `building value pools (${index + 1}/${total}: ${name})`,
+      ),
   });
+  ctx.signal.throwIfAborted();
+  const { fieldPools, report } = await resolveFieldPools(input, pools, ctx, settings);
   ctx.signal.throwIfAborted();
 
   const format = outputFormat(input.format, input.sql);
   // Cases need raw values (they are typed and encoded per case); rows are encoded per format.
-  const tables = compile(input, seed, input.mode === 'cases' ? rawEncoder : format.encoder, pools);
+  const tables = compile(
+    input,
+    seed,
+    input.mode === 'cases' ? rawEncoder : format.encoder,
+    pools,
+    fieldPools,
+  );
   const files =
     input.mode === 'cases'
-      ? await writeCases(tables, format, ctx)
-      : await writeRows(tables, format, ctx);
+      ? await writeCases(tables, format, ctx, rowsRange)
+      : await writeRows(tables, format, ctx, rowsRange);
 
   ctx.progress('saving', 100, 'writing metadata.json');
   const metadata = {
@@ -215,6 +256,7 @@ export async function runTestData(
     format: input.format,
     tables: files.map(({ table, file, rows }) => ({ name: table, file, rows })),
     total_rows: files.reduce((sum, f) => sum + f.rows, 0),
+    ...(report ? { enhancement: report } : {}),
   };
   await ctx.output.writeFile('metadata.json', `${JSON.stringify(metadata, null, 2)}\n`);
   ctx.logger.info('test-data generated', {
@@ -222,5 +264,8 @@ export async function runTestData(
     rows: metadata.total_rows,
     ms: Math.round(performance.now() - started),
   });
-  return { metadata };
+  if (!report) return { metadata };
+  // The pools can be large: the job's stored summary names them, metadata.json holds them.
+  const { pools: used, ...enhancement } = report;
+  return { metadata: { ...metadata, enhancement: { ...enhancement, pools: Object.keys(used) } } };
 }

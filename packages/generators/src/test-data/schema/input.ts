@@ -8,6 +8,7 @@ import {
 } from '../limits.ts';
 import { LOCALES } from '../locale.ts';
 import { checkInput } from './checks.ts';
+import { checkEnhancement, enhanceOptions } from './enhance.ts';
 import { fieldSchema, identifier } from './fields.ts';
 import type { FieldSpec } from './fields.ts';
 
@@ -101,6 +102,7 @@ const rawInputSchema = z
       .strict()
       .prefault({})
       .describe('Options for format "sql".'),
+    ...enhanceOptions,
   })
   .strict();
 
@@ -120,6 +122,12 @@ export interface TestDataInput {
   seed?: number;
   locale: RawTestDataInput['locale'];
   sql: RawTestDataInput['sql'];
+  /** Hybrid mode: ask the LLM for domain-specific value pools (see enhance/). */
+  enhance: boolean;
+  enhance_fields?: string[];
+  domain?: string;
+  /** Pools given by the client, by field reference. */
+  value_pools?: Record<string, string[]>;
 }
 
 function normalise(raw: RawTestDataInput): TestDataInput {
@@ -133,9 +141,16 @@ function normalise(raw: RawTestDataInput): TestDataInput {
     ...(raw.seed === undefined ? {} : { seed: raw.seed }),
     locale: raw.locale,
     sql: raw.sql,
+    enhance: raw.enhance,
+    ...(raw.enhance_fields === undefined ? {} : { enhance_fields: raw.enhance_fields }),
+    ...(raw.domain === undefined ? {} : { domain: raw.domain }),
+    ...(raw.value_pools === undefined ? {} : { value_pools: raw.value_pools }),
   };
 }
 
 export const testDataInputSchema = rawInputSchema
-  .superRefine((raw, ctx) => checkInput(raw, ctx, MAX_TOTAL_ROWS))
+  .superRefine((raw, ctx) => {
+    checkInput(raw, ctx, MAX_TOTAL_ROWS);
+    checkEnhancement(raw, ctx);
+  })
   .transform(normalise);

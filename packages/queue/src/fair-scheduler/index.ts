@@ -1,0 +1,3 @@
+export * from './settings.ts';
+export * from './fair-queue.ts';
+export * from './dispatcher.ts';
