@@ -32,6 +32,7 @@ import { createQueuePositions } from './queue/queue-positions.ts';
 import { createQueueStats } from './queue/queue-stats.ts';
 import { createApiJobQueue } from './queue/scheduling.ts';
 import { createWebhookTargets } from './webhooks/webhook-targets.ts';
+import { answerClientError } from './http/client-error.ts';
 import { createWebSocketGateway } from './ws/gateway.ts';
 
 export interface ApiServerDeps {
@@ -69,7 +70,11 @@ export interface ApiServerDeps {
 /** Wires the API process: HTTP app, WebSocket gateway and the Redis event subscription. */
 export async function startApiServer(deps: ApiServerDeps, port: number, host = '127.0.0.1') {
   // Strict: BullMQ priorities; fair: the fair scheduler in front of BullMQ (docs/scheduling.md).
-  const { queue, fair, close: closeQueue } = createApiJobQueue({
+  const {
+    queue,
+    fair,
+    close: closeQueue,
+  } = createApiJobQueue({
     db: deps.db,
     redis: deps.redis,
     keys: deps.keys,
@@ -225,6 +230,7 @@ export async function startApiServer(deps: ApiServerDeps, port: number, host = '
   );
 
   const server: Server = createServer(app);
+  server.on('clientError', answerClientError);
   server.on('upgrade', (request, socket, head) => {
     if (!gateway.handleUpgrade(request, socket, head)) socket.destroy();
   });

@@ -90,8 +90,6 @@ export function createLogger(options: LoggerOptions): Logger {
     level: options.level,
     format,
     defaultMeta: { service: options.service },
-    transports: options.transports ?? [
-      new winston.transports.Console({ stderrLevels: ['error'] }),
-    ],
+    transports: options.transports ?? [new winston.transports.Console({ stderrLevels: ['error'] })],
   });
 }

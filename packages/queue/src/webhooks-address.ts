@@ -170,7 +170,9 @@ export function parseWebhookUrl(raw: string, allowlist: WebhookAllowlist): URL {
   if (problem) throw new WebhookTargetError(problem, 'invalid');
   const url = new URL(raw);
   if (url.protocol === 'http:' && !allowlist.permitsHost(webhookHostname(url))) {
-    throw new WebhookTargetError('must be an https URL (http is only allowed for allowlisted hosts)');
+    throw new WebhookTargetError(
+      'must be an https URL (http is only allowed for allowlisted hosts)',
+    );
   }
   return url;
 }

@@ -123,7 +123,11 @@ export function webhookBody(
       error: row.error ? { code: row.errorCode ?? 'error', message: row.error } : null,
       result:
         row.status === 'completed' && row.resultSize !== null
-          ? { url: `${self}/result`, size_bytes: Number(row.resultSize), files: row.resultFiles ?? 0 }
+          ? {
+              url: `${self}/result`,
+              size_bytes: Number(row.resultSize),
+              files: row.resultFiles ?? 0,
+            }
           : null,
       batch_id: row.batchId,
       links: { self },
@@ -202,7 +206,11 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): WebhookN
       body: webhookBody(row, event, deliveryId, createdAt),
     };
     try {
-      await queue.add(WEBHOOK_EVENT_TYPES[event], data, webhookJobOptions(options.retry, deliveryId));
+      await queue.add(
+        WEBHOOK_EVENT_TYPES[event],
+        data,
+        webhookJobOptions(options.retry, deliveryId),
+      );
     } catch (error) {
       options.logger.warn('could not enqueue a webhook delivery', {
         jobId: row.id,

@@ -72,6 +72,12 @@ export interface StackOptions {
   webhookRetryDelayMs?: number;
   /** Per webhook delivery attempt (default 2 s). */
   webhookTimeoutMs?: number;
+  /** Logger of the API and the workers (default: errors only, to the console). */
+  logger?: Logger;
+  /** GENQ_METRICS_TOKEN of the API (default none: /metrics and /status are open). */
+  metricsToken?: string;
+  /** GENQ_METRICS_PUSH_INTERVAL_MS of the workers (default 10 s). */
+  metricsPushIntervalMs?: number;
 }
 
 export interface TestClient {
@@ -165,7 +171,7 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
   const adminKey = `admin-${randomBytes(24).toString('hex')}`;
   const database = await createTestDatabase();
   const artifactsDir = await mkdtemp(path.join(os.tmpdir(), 'genq-artifacts-'));
-  const logger = testLogger();
+  const logger = options.logger ?? testLogger();
   const registry = createGeneratorRegistry(options.generators ?? builtinGenerators);
   const keys = redisKeys(prefix);
   const db = createDatabase({ databaseUrl: database.url, poolSize: 5 });
@@ -216,6 +222,7 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
       scheduling,
       version: 'test',
       webhooks: { allowlist: webhookAllowlist, retry: webhookRetry },
+      metricsToken: options.metricsToken,
     },
     0,
   );
@@ -259,6 +266,7 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
         concurrency: 2,
         userAgent: 'genq-webhooks/test',
       },
+      metricsPushIntervalMs: options.metricsPushIntervalMs,
     });
     workers.push(worker);
     return worker;

@@ -268,7 +268,10 @@ export async function checkGpu(
       );
     }
     const names = [...new Set(gpus.map((g) => g.name))].join(', ');
-    return result('gpu', 'healthy', `${names} available`, { ...details, device_count: gpus.length });
+    return result('gpu', 'healthy', `${names} available`, {
+      ...details,
+      device_count: gpus.length,
+    });
   } catch (error) {
     return result('gpu', 'degraded', `worker GPU reports unavailable: ${errorText(error)}`, {
       required_by: wanting,

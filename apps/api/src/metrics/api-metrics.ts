@@ -57,7 +57,8 @@ export function createApiMetrics(deps: ApiMetricsDeps) {
         fill(this, await stats());
       } catch (error) {
         const message = String(error);
-        if (message !== statsFailure) deps.logger.warn('metrics: queue stats unavailable', { error: message });
+        if (message !== statsFailure)
+          deps.logger.warn('metrics: queue stats unavailable', { error: message });
         statsFailure = message;
       }
     };

@@ -179,6 +179,8 @@ export const batchSnapshotSchema = batchViewSchema
   })
   .meta({ id: 'BatchSnapshot', description: 'First message of a batch subscription' });
 
+const tier = z.enum(['premium', 'standard', 'free']);
+
 const byPriority = z.strictObject({ HIGH: count, NORMAL: count, LOW: count });
 
 const generatorQueueStatsSchema = z
@@ -220,6 +222,19 @@ export const queueStatsSchema = z
       }),
     ),
     queues: z.record(z.string(), generatorQueueStatsSchema).describe('Per generator'),
+    scheduling: z
+      .strictObject({
+        mode: z.enum(['fair', 'strict']),
+        weights: z.record(z.string(), z.number()).optional(),
+        tiers: z.record(tier, z.strictObject({ waiting: count, running: count })).optional(),
+        clients: z
+          .array(z.strictObject({ client_id: z.string(), waiting: count, running: count }))
+          .optional()
+          .describe('The clients with the most waiting or running jobs'),
+        clients_waiting: count.optional(),
+        clients_running: count.optional(),
+      })
+      .describe('Fair scheduling: waiting and running jobs per tier lane and per client'),
     timestamp,
   })
   .meta({ id: 'QueueStats' });
@@ -238,8 +253,6 @@ export const generatorListSchema = z
     ),
   })
   .meta({ id: 'GeneratorList' });
-
-const tier = z.enum(['premium', 'standard', 'free']);
 
 export const clientViewSchema = z
   .strictObject({

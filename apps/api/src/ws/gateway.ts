@@ -284,8 +284,13 @@ export function createWebSocketGateway(options: GatewayOptions) {
       if (left > 0) socketsPerKey.set(owner.keyId, left);
       else socketsPerKey.delete(owner.keyId);
     });
-    const jobId = /^\/ws\/([^/?]+)/.exec(request.url ?? '')?.[1];
-    if (jobId) void subscribe(socket, decodeURIComponent(jobId));
+    const inPath = /^\/ws\/([^/?]+)/.exec(request.url ?? '')?.[1];
+    if (inPath) {
+      // Checked like an id in a message: malformed %-encoding must not throw out of here.
+      const jobId = id.safeParse(safeDecode(inPath));
+      if (jobId.success) void subscribe(socket, jobId.data);
+      else sendError(socket, 'validation_failed', 'the job id in the path is not valid');
+    }
   });
 
   const pingTimer = setInterval(() => {
@@ -305,21 +310,28 @@ export function createWebSocketGateway(options: GatewayOptions) {
     handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
       const pathname = (request.url ?? '').split('?')[0] ?? '';
       if (pathname !== '/ws' && !/^\/ws\/[^/]+$/.test(pathname)) return false;
-      options.authenticate(request).then(
-        (owner) => {
-          if (!owner) return refuse(socket, 401, 'Unauthorized', 'a valid API key is required');
-          if ((socketsPerKey.get(owner.keyId) ?? 0) >= maxSocketsPerKey) {
-            return refuse(socket, 429, 'Too Many Requests', 'too many open sockets for this key');
-          }
-          wss.handleUpgrade(request, socket, head, (ws) =>
-            wss.emit('connection', ws, request, owner),
-          );
-        },
-        (error: unknown) => {
-          options.logger.warn('WebSocket authentication failed', { error: String(error) });
-          refuse(socket, 503, 'Service Unavailable', 'try again later');
-        },
-      );
+      options
+        .authenticate(request)
+        .then(
+          (owner) => {
+            if (!owner) return refuse(socket, 401, 'Unauthorized', 'a valid API key is required');
+            if ((socketsPerKey.get(owner.keyId) ?? 0) >= maxSocketsPerKey) {
+              return refuse(socket, 429, 'Too Many Requests', 'too many open sockets for this key');
+            }
+            wss.handleUpgrade(request, socket, head, (ws) =>
+              wss.emit('connection', ws, request, owner),
+            );
+          },
+          (error: unknown) => {
+            options.logger.warn('WebSocket authentication failed', { error: String(error) });
+            refuse(socket, 503, 'Service Unavailable', 'try again later');
+          },
+        )
+        .catch((error: unknown) => {
+          // Nothing thrown while upgrading may become an unhandled rejection (a crash).
+          options.logger.error('WebSocket upgrade failed', { error: String(error) });
+          socket.destroy();
+        });
       return true;
     },
     /** Closes every socket opened with a key (revoked) or by a client (disabled). */
@@ -355,6 +367,15 @@ export function createWebSocketGateway(options: GatewayOptions) {
 }
 
 export type WebSocketGateway = ReturnType<typeof createWebSocketGateway>;
+
+/** `decodeURIComponent`, or null for malformed percent-encoding. */
+function safeDecode(value: string): string | null {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return null;
+  }
+}
 
 /** Answers an upgrade request with an HTTP error, before any WebSocket handshake. */
 function refuse(socket: Duplex, status: number, reason: string, message: string): void {

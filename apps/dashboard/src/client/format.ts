@@ -49,5 +49,3 @@ export function formatTime(iso: string, now = new Date()): string {
 }
 
 export const shortId = (id: string): string => id.slice(-8);
-
-export const stageLabel = (stage: string): string => stage.replace(/_/g, ' ');

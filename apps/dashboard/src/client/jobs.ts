@@ -1,13 +1,6 @@
 import { ApiError, type Api } from './api.ts';
 import { h, saveBlob, setAttr, setText } from './dom.ts';
-import {
-  formatBytes,
-  formatDuration,
-  formatPercent,
-  formatTime,
-  shortId,
-  stageLabel,
-} from './format.ts';
+import { formatBytes, formatDuration, formatPercent, formatTime, shortId } from './format.ts';
 import type { LiveConnection } from './live.ts';
 import { isWorkingStage, pipelineSteps, PIPELINE } from './stages.ts';
 import { TERMINAL, type JobEvent, type JobView, type Stage } from './types.ts';
@@ -349,10 +342,12 @@ export class JobsPanel {
       ),
       h('ol', { className: 'steps', 'aria-label': 'Pipeline stages' }, steps),
       h('div', { className: 'progress-row' }, progress, percent),
-      message,
-      meta,
-      error,
-      h('div', { className: 'actions' }, download, cancel),
+      h(
+        'div',
+        { className: 'job-foot' },
+        h('div', { className: 'job-text' }, message, meta, error),
+        h('div', { className: 'actions' }, download, cancel),
+      ),
     );
     const card: Card = {
       state,
@@ -397,10 +392,8 @@ export class JobsPanel {
     if (card.progress.value !== progress) card.progress.value = progress;
     setText(card.percent, formatPercent(progress));
 
-    setText(
-      card.message,
-      view.message ?? (TERMINAL.has(view.status) ? '' : stageLabel(view.current_step)),
-    );
+    setText(card.message, view.message ?? '');
+    card.message.hidden = !view.message;
     this.renderMeta(card);
     const error = view.error ? `${view.error.message} (${view.error.code})` : '';
     if (error || !card.error.dataset.local) {

@@ -529,8 +529,8 @@ describe('webhooks: address classification', () => {
       { address: '93.184.216.34', family: 4 },
       { address: '10.0.0.5', family: 4 },
     ]);
-    await expect(resolve('mixed.test', parseWebhookAllowlist(['mixed.test']))).resolves.toHaveLength(
-      2,
-    );
+    await expect(
+      resolve('mixed.test', parseWebhookAllowlist(['mixed.test'])),
+    ).resolves.toHaveLength(2);
   });
 });

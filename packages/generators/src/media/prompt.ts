@@ -91,6 +91,14 @@ export function rulesOut(prompt: PromptWords, keywords: readonly string[]): bool
   return keywords.some((k) => has(prompt.unwanted, k));
 }
 
+/** The keyword, its plural, or an adjective made from it ("stars", "snowy", "starry", "sunny"). */
 function has(set: Set<string>, keyword: string): boolean {
-  return set.has(keyword) || set.has(`${keyword}s`) || set.has(`${keyword}es`);
+  const last = keyword.at(-1) ?? '';
+  return (
+    set.has(keyword) ||
+    set.has(`${keyword}s`) ||
+    set.has(`${keyword}es`) ||
+    set.has(`${keyword}y`) ||
+    set.has(`${keyword}${last}y`)
+  );
 }

@@ -345,8 +345,8 @@ export function createFairScheduler(options: FairSchedulerOptions) {
     const [released, added] = (await run(redis, SCRIPTS.repair, args)) as number[];
     if (options.clientLimits) {
       const [waiting, busy] = await Promise.all([
-        redis.zrange(`${base}:waiting`, 0, -1),
-        redis.zrange(`${base}:running`, 0, -1),
+        redis.zrange(`${base}:waiting`, '0', '-1'),
+        redis.zrange(`${base}:running`, '0', '-1'),
       ]);
       const ids = [...new Set([...waiting, ...busy])].filter((c) => c !== NO_CLIENT);
       for (let i = 0; i < ids.length; i += 1000) {

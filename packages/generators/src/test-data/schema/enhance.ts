@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ENHANCEABLE_TYPES, FIELD_REF, isEnhanceable, refersTo } from '../enhance/targets.ts';
-import { inputPoolSchema, MAX_ENHANCED_FIELDS, misfit } from '../enhance/values.ts';
+import { hasUnprintable, inputPoolSchema, MAX_ENHANCED_FIELDS, misfit } from '../enhance/values.ts';
 import type { FieldSpec } from './fields.ts';
 
 /** Hybrid mode's part of the input: the options and their cross-field checks. */
@@ -76,7 +76,9 @@ export function checkEnhancement(raw: RawEnhanceInput, ctx: IssueSink): void {
         .filter((field) => refersTo(ref, table.name, field.name))
         .map((field) => ({ table: table.name, field })),
     );
+  // Malformed names and values are reported by the schema itself.
   const usable = (ref: string, path: Path) => {
+    if (!FIELD_REF.test(ref)) return [];
     const found = matches(ref);
     if (found.length === 0) {
       issue(path, `no field "${ref}" in this job`);
@@ -86,7 +88,7 @@ export function checkEnhancement(raw: RawEnhanceInput, ctx: IssueSink): void {
     if (bad) {
       issue(
         path,
-        `"${bad.table}.${bad.field.name}" is a ${bad.field.type} field; value pools replace only ${ENHANCEABLE_TYPES.join(', ')}`,
+        `"${bad.table}.${bad.field.name}" has type ${bad.field.type}; value pools replace only ${ENHANCEABLE_TYPES.join(', ')}`,
       );
       return [];
     }
@@ -113,7 +115,9 @@ export function checkEnhancement(raw: RawEnhanceInput, ctx: IssueSink): void {
         );
         continue;
       }
-      const index = values.findIndex((value) => misfit(field, value) !== undefined);
+      const index = values.findIndex(
+        (value) => !hasUnprintable(value) && misfit(field, value) !== undefined,
+      );
       if (index >= 0) {
         issue(
           ['value_pools', ref, index],

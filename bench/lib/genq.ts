@@ -1,0 +1,182 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { startProcessStack, type ProcessStack, type TestClient } from '@genq/test-utils';
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface BenchStackOptions {
+  workers: number;
+  /** GENQ_WORKER_CONCURRENCY */
+  concurrency: number;
+  /** GENQ_WORKER_GENERATORS (default: all). */
+  generators?: string;
+  env?: Record<string, string>;
+}
+
+export interface BenchStack {
+  stack: ProcessStack;
+  url: string;
+  wsUrl: string;
+  sql: pg.Client;
+  client(tier?: 'premium' | 'standard' | 'free'): Promise<TestClient>;
+  close(): Promise<void>;
+}
+
+/**
+ * genq as deployed (separate API and worker processes, the real entry files) on a fresh
+ * database and Redis prefix, configured so that limits meant for abuse do not cap a
+ * benchmark: rate limits far above what the bench sends (the limiter still runs on every
+ * request), per-client concurrency caps above the worker slots (fair scheduling still
+ * decides every dispatch) and room for 20,000 sockets per key.
+ */
+export async function startBenchStack(options: BenchStackOptions): Promise<BenchStack> {
+  const stack = await startProcessStack({
+    apis: 1,
+    workers: options.workers,
+    env: {
+      GENQ_WORKER_CONCURRENCY: String(options.concurrency),
+      ...(options.generators ? { GENQ_WORKER_GENERATORS: options.generators } : {}),
+      GENQ_RATE_LIMIT_PREMIUM: '100000000',
+      GENQ_RATE_LIMIT_STANDARD: '100000000',
+      GENQ_RATE_LIMIT_FREE: '100000000',
+      GENQ_RATE_LIMIT_ANONYMOUS: '100000000',
+      GENQ_TIER_CONCURRENCY: 'premium:100000,standard:100000,free:100000',
+      GENQ_WS_MAX_SOCKETS_PER_KEY: '20000',
+      GENQ_QUEUE_MAX_PENDING: '1000000',
+      LOG_LEVEL: 'error',
+      ...options.env,
+    },
+  });
+  const sql = new pg.Client({ connectionString: stack.database.url });
+  await sql.connect();
+  return {
+    stack,
+    url: stack.urls[0]!,
+    wsUrl: stack.wsUrls[0]!,
+    sql,
+    client: (tier = 'premium') => stack.createClient(tier),
+    async close() {
+      await sql.end().catch(() => undefined);
+      await stack.close();
+    },
+  };
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+export interface HttpReply<T> {
+  status: number;
+  body: T;
+}
+
+/** JSON over a keep-alive `node:http` agent: less client overhead than fetch per request. */
+export function request<T = Record<string, unknown>>(
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<HttpReply<T>> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method,
+        agent,
+        headers: payload
+          ? {
+              ...headers,
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(payload),
+            }
+          : headers,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          try {
+            resolve({ status: res.statusCode ?? 0, body: (text ? JSON.parse(text) : null) as T });
+          } catch (error) {
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** Submits `total` jobs through POST /api/v1/jobs/batch, `perBatch` each, `inFlight` at once. */
+export async function submitBatches(
+  url: string,
+  headers: Record<string, string>,
+  total: number,
+  makeRequest: (index: number) => Record<string, unknown>,
+  options: { perBatch?: number; inFlight?: number } = {},
+): Promise<{ batchIds: string[]; jobIds: string[] }> {
+  const perBatch = options.perBatch ?? 100;
+  const batches = Math.ceil(total / perBatch);
+  const batchIds: string[] = new Array<string>(batches);
+  const jobIds: string[][] = new Array<string[]>(batches);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < batches) {
+      const b = next;
+      next += 1;
+      const size = Math.min(perBatch, total - b * perBatch);
+      const requests = Array.from({ length: size }, (_, i) => makeRequest(b * perBatch + i));
+      const reply = await request<{ batch_id: string; job_ids: string[] }>(
+        'POST',
+        `${url}/api/v1/jobs/batch`,
+        { requests },
+        headers,
+      );
+      if (reply.status !== 202) {
+        throw new Error(`batch refused: ${reply.status} ${JSON.stringify(reply.body)}`);
+      }
+      batchIds[b] = reply.body.batch_id;
+      jobIds[b] = reply.body.job_ids;
+    }
+  };
+  await Promise.all(Array.from({ length: options.inFlight ?? 4 }, lane));
+  return { batchIds, jobIds: jobIds.flat() };
+}
+
+/** A Redis prefix of its own for a raw baseline; `drop()` deletes its keys. */
+export function rawPrefix(): { prefix: string; drop(redis: Redis): Promise<void> } {
+  const prefix = `benchraw-${randomBytes(4).toString('hex')}`;
+  return {
+    prefix,
+    async drop(redis) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) await redis.del(...keys);
+      } while (cursor !== '0');
+    },
+  };
+}
+
+/** Resident memory of a process, from /proc (bytes). */
+export async function rssOf(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = /VmRSS:\s+(\d+)/.exec(status)?.[1];
+  if (!kb) throw new Error(`no VmRSS for ${pid}`);
+  return Number(kb) * 1024;
+}
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc. */
+export async function cpuMsOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+}
