@@ -25,6 +25,7 @@ import { createBatchService } from './batches/batch-service.ts';
 import type { DiskThresholds } from './health/checks.ts';
 import { createHealthService } from './health/health-service.ts';
 import { createStatusService } from './health/status.ts';
+import { answerClientError } from './http/client-error.ts';
 import { createJobService } from './jobs/job-service.ts';
 import { createApiMetrics } from './metrics/api-metrics.ts';
 import { createQueueLimit } from './queue/queue-limit.ts';
@@ -32,7 +33,6 @@ import { createQueuePositions } from './queue/queue-positions.ts';
 import { createQueueStats } from './queue/queue-stats.ts';
 import { createApiJobQueue } from './queue/scheduling.ts';
 import { createWebhookTargets } from './webhooks/webhook-targets.ts';
-import { answerClientError } from './http/client-error.ts';
 import { createWebSocketGateway } from './ws/gateway.ts';
 
 export interface ApiServerDeps {

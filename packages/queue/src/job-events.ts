@@ -9,10 +9,18 @@ const STATE_TTL_SECONDS = 24 * 60 * 60;
  * One round trip per event: bump the job's sequence number, store the event as the job's
  * latest state and publish it. Atomic, so the stored state and the published stream agree.
  * The event JSON arrives without `seq`; the script splices it in after the opening brace.
+ *
+ * A job's counter starts at the current time in milliseconds (ARGV[4]) rather than at 1, so
+ * sequence numbers keep growing even if Redis loses the counter (flush, restart): a job emits
+ * far fewer than one event per millisecond, so subscribers that saw the old numbers still
+ * accept the events that follow. The number is spliced in as Redis's own string (GET), since
+ * Lua would print a large number in exponent form.
  */
 const PUBLISH_SCRIPT = `
-local seq = redis.call('INCR', KEYS[1])
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[4]) end
+redis.call('INCR', KEYS[1])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
+local seq = redis.call('GET', KEYS[1])
 local payload = '{"seq":' .. seq .. ',' .. string.sub(ARGV[2], 2)
 redis.call('SET', KEYS[2], payload, 'EX', ARGV[3])
 redis.call('PUBLISH', ARGV[1], payload)
@@ -34,6 +42,7 @@ export function createJobEventPublisher(redis: Redis, keys: RedisKeys): JobEvent
         keys.eventsChannel,
         JSON.stringify(event),
         STATE_TTL_SECONDS,
+        Date.now(),
       );
       return Number(seq);
     },

@@ -229,7 +229,8 @@ export async function checkWorkers(
         details,
       );
     }
-    return result('workers', 'healthy', `${workers.length} live workers`, details);
+    const plural = workers.length === 1 ? '' : 's';
+    return result('workers', 'healthy', `${workers.length} live worker${plural}`, details);
   } catch (error) {
     return result('workers', 'degraded', `heartbeats unavailable: ${errorText(error)}`);
   }

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { webhookHostname, type ResolvedAddress } from '@genq/queue';
+import { classifyAddress, webhookHostname, type ResolvedAddress } from '@genq/queue';
 
 /** Most of a receiver's answer body read (and discarded) before the connection is closed. */
 const MAX_RESPONSE_BYTES = 64 * 1024;
@@ -52,14 +52,22 @@ function pinnedLookup(addresses: ResolvedAddress[]): LookupFunction {
 export function postWebhook(post: WebhookPost): Promise<{ status: number }> {
   const payload = Buffer.from(post.body, 'utf8');
   const client = post.url.protocol === 'https:' ? https : http;
+  // A URL naming an address goes to that address as it was checked (normalised, so
+  // ::ffff:a.b.c.d and friends cannot mean one thing to the check and another to connect).
+  const host = webhookHostname(post.url);
+  const literal = classifyAddress(host) ? post.addresses[0]?.address : undefined;
   return new Promise((resolve, reject) => {
     const request = client.request({
       protocol: post.url.protocol,
-      hostname: webhookHostname(post.url),
+      hostname: literal ?? host,
       port: post.url.port || undefined,
       path: `${post.url.pathname}${post.url.search}`,
       method: 'POST',
-      headers: { ...post.headers, 'Content-Length': String(payload.length) },
+      headers: {
+        ...post.headers,
+        Host: post.url.host,
+        'Content-Length': String(payload.length),
+      },
       agent: false,
       lookup: pinnedLookup(post.addresses),
     });

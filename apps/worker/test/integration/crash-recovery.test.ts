@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  connectWebSocket,
   readZip,
   requestJson,
   spawnGenq,
@@ -124,6 +125,23 @@ describe('a Redis flush loses nothing', () => {
   afterAll(async () => {
     await stack?.close();
     await redis?.stop();
+  });
+
+  it('keeps a live WebSocket subscriber up to date across a flush mid-job', async () => {
+    await stack.startWorker();
+    const res = await stack.http('POST', '/api/v1/jobs', {
+      generator: 'noop',
+      input: { sleep_ms: 1500, steps: 15 },
+    });
+    const id = (res.body as { id: string }).id;
+    const ws = await connectWebSocket(`${stack.wsUrl}/ws/${id}`, stack.authHeaders);
+    await ws.waitFor((m) => m.type === 'progress');
+    await stack.redis.flushall();
+    const done = await ws.waitFor((m) => m.status === 'completed');
+    await ws.close();
+    expect(done.progress).toBe(100);
+    await Promise.all(stack.workers.map((w) => w.close(2_000)));
+    stack.workers.length = 0;
   });
 
   it('re-enqueues 100 waiting jobs after FLUSHALL and completes them', async () => {

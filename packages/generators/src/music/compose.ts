@@ -324,7 +324,8 @@ export function arrange(plan: MusicPlan, seed: number, totalFrames: number, samp
   const bar = beat * 4;
   const sixteenth = beat / 4;
   const bars = Math.ceil(totalFrames / bar);
-  const intro = totalFrames / sampleRate >= 16 ? 2 : 0;
+  // A bar or two of pads before the rest comes in, when there is time for it.
+  const intro = totalFrames / sampleRate >= 16 ? (plan.tempo < 90 ? 1 : 2) : 0;
   const note = (degree: number, octave = 0) => {
     const d = ((degree % 7) + 7) % 7;
     const o = Math.floor(degree / 7) + octave;

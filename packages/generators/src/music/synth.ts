@@ -239,7 +239,7 @@ export class Synth {
               p[1] = wrap((p[1] as number) + dt * 1.002);
               p[2] = wrap((p[2] as number) + dt * 2);
               const x = sin01(p[0] as number) + sin01(p[1] as number) + 0.2 * sin01(p[2] as number);
-              buf[i] = x * adsr(n0 + i, length, env) * 0.06 * v;
+              buf[i] = x * adsr(n0 + i, length, env) * 0.09 * v;
             }
           },
         };
@@ -362,7 +362,7 @@ export class Synth {
               let g = level * (n < attack ? n / attack : 1);
               if (!bell && n > length) g *= Math.max(0, 1 - (n - length) / release);
               if (!bell) g *= 1 + 0.15 * sin01(tp);
-              buf[i] = x * g * (bell ? 0.09 : 0.1) * v;
+              buf[i] = x * g * (bell ? 0.12 : 0.1) * v;
             }
           },
         };
@@ -389,7 +389,7 @@ export class Synth {
               }
               let g = n < attack ? n / attack : 1;
               if (n > length) g *= Math.max(0, 1 - (n - length) / release);
-              buf[i] = x * g * 0.1 * v;
+              buf[i] = x * g * 0.14 * v;
             }
           },
         };

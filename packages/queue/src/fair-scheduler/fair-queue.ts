@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { PRIORITIES, ServiceUnavailableError, type Logger } from '@genq/core';
-import { jobOptions, type EnqueueRequest, type JobQueue, type QueuedJobData } from '../job-queue.ts';
+import {
+  jobOptions,
+  type EnqueueRequest,
+  type JobQueue,
+  type QueuedJobData,
+} from '../job-queue.ts';
 import { queueNameFor, type RedisKeys } from '../keys.ts';
 import { liveWorkers, type Heartbeat } from '../worker-registry.ts';
 import {
@@ -136,8 +141,7 @@ export function createFairScheduler(options: FairSchedulerOptions) {
   const base = `${options.prefix}:fair`;
   const weights = laneWeights(settings.weights);
   const extra = options.extra ?? 0;
-  const bullPrefix = (generator: string): string =>
-    `${options.prefix}:${queueNameFor(generator)}:`;
+  const bullPrefix = (generator: string): string => `${options.prefix}:${queueNameFor(generator)}:`;
   const gk = (generator: string, suffix: string): string => `${base}:g:${generator}:${suffix}`;
   const enqueuedListeners: ((generator: string) => void)[] = [];
 
@@ -195,12 +199,24 @@ export function createFairScheduler(options: FairSchedulerOptions) {
       const now = Date.now();
       for (const [generator, list] of byGenerator) {
         options.bull.queueFor(generator); // throws for an unknown generator, as strict mode does
-        const args: (string | number)[] = [base, generator, bullPrefix(generator), now, list.length];
+        const args: (string | number)[] = [
+          base,
+          generator,
+          bullPrefix(generator),
+          now,
+          list.length,
+        ];
         const clients = new Set<string>();
         for (const r of list) {
           const client = r.clientId ?? NO_CLIENT;
           clients.add(client);
-          args.push(r.id, client, laneOf(r.priority), r.target ?? '', r.delayMs ? now + r.delayMs : 0);
+          args.push(
+            r.id,
+            client,
+            laneOf(r.priority),
+            r.target ?? '',
+            r.delayMs ? now + r.delayMs : 0,
+          );
         }
         const withCaps = [...clients].filter((c) => clientCaps.has(c));
         args.push(withCaps.length);

@@ -1,0 +1,178 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { startChild, type Child } from '../lib/ipc.ts';
+import { rawPrefix, REDIS_URL, startBenchStack, submitBatches } from '../lib/genq.ts';
+import type { BenchContext, Scenario } from '../lib/scenario.ts';
+import { int, percent, sleep } from '../lib/stats.ts';
+
+const WORKERS = 2;
+const CONCURRENCY = 50;
+const PER_BATCH = 100;
+const IN_FLIGHT = 4;
+
+/**
+ * Sustained end-to-end throughput: a client submits noop jobs through the batch API (100 per
+ * request, 4 requests in flight), 2 worker processes × 50 run them; counted completed in
+ * PostgreSQL. Raw: the same client pattern with BullMQ `addBulk` (100 per call, 4 in flight)
+ * and a no-op `Worker` in 2 processes × 50, on its own queue and prefix; measured before and
+ * after genq, the mean is the counterpart.
+ */
+export const throughput: Scenario = {
+  id: 'throughput',
+  title: 'Sustained end-to-end throughput',
+  async run(ctx) {
+    const jobs = ctx.quick ? 2_000 : 20_000;
+    const rawJobs = ctx.quick ? 5_000 : 50_000;
+    const rawBefore = await runRaw(ctx, rawJobs);
+    const genq = await runGenq(ctx, jobs);
+    const rawAfter = await runRaw(ctx, rawJobs);
+    const raw = (rawBefore.perSecond + rawAfter.perSecond) / 2;
+    const share = genq.perSecond / raw;
+    return {
+      rows: [
+        {
+          measure: `End-to-end throughput, noop jobs (${WORKERS} worker processes × ${CONCURRENCY})`,
+          genq: `${int(genq.perSecond)} jobs/s`,
+          raw: `${int(raw)} jobs/s (BullMQ addBulk + no-op Worker)`,
+          ratio: percent(share),
+          target: '≥ 25% of raw',
+          met: share >= 0.25,
+        },
+      ],
+      notes: [
+        `Throughput: ${int(jobs)} genq jobs through \`POST /api/v1/jobs/batch\` (${PER_BATCH} per request, ${IN_FLIGHT} requests in flight), counted \`completed\` in PostgreSQL; rate = jobs ÷ (last \`completed_at\` − first request). The client's submissions alone ran at ${int(genq.submitPerSecond)} jobs/s; ${genq.notCompleted === 0 ? 'every job completed' : `${genq.notCompleted} jobs did not complete`}.`,
+        `Raw BullMQ: ${int(rawJobs)} jobs by \`addBulk\` (${PER_BATCH} per call, ${IN_FLIGHT} in flight) into a no-op \`Worker\` in ${WORKERS} processes × ${CONCURRENCY}, \`removeOnComplete\`; run before genq (${int(rawBefore.perSecond)} jobs/s) and after (${int(rawAfter.perSecond)} jobs/s), the mean is shown.`,
+      ],
+    };
+  },
+};
+
+async function runGenq(
+  ctx: BenchContext,
+  jobs: number,
+): Promise<{ perSecond: number; submitPerSecond: number; notCompleted: number }> {
+  ctx.log(`throughput: genq, ${jobs} jobs`);
+  const bench = await startBenchStack({
+    workers: WORKERS,
+    concurrency: CONCURRENCY,
+    generators: 'noop',
+  });
+  try {
+    const client = await bench.client('premium');
+    const noop = () => ({ generator: 'noop', input: {} });
+    // Warm-up: JIT, connection pools, Prisma's query compiler in every process.
+    const warm = await submitBatches(bench.url, client.headers, 1_000, noop);
+    await waitCompleted(bench.sql, warm.batchIds, 1_000);
+
+    const started = Date.now();
+    const { batchIds } = await submitBatches(bench.url, client.headers, jobs, noop, {
+      perBatch: PER_BATCH,
+      inFlight: IN_FLIGHT,
+    });
+    const submitted = Date.now();
+    const done = await waitCompleted(bench.sql, batchIds, jobs);
+    return {
+      perSecond: (jobs * 1000) / (done.lastCompletedAt - started),
+      submitPerSecond: (jobs * 1000) / (submitted - started),
+      notCompleted: jobs - done.completed,
+    };
+  } finally {
+    await bench.close();
+  }
+}
+
+/** Polls PostgreSQL until the batches' jobs have all ended (or nothing moved for 30 s). */
+async function waitCompleted(
+  sql: import('pg').Client,
+  batchIds: string[],
+  total: number,
+): Promise<{ completed: number; lastCompletedAt: number }> {
+  let last = { completed: -1, ended: 0, at: 0 };
+  let movedAt = Date.now();
+  for (;;) {
+    const { rows } = await sql.query<{ completed: string; ended: string; at: Date | null }>(
+      `SELECT count(*) FILTER (WHERE status = 'completed') AS completed,
+              count(*) FILTER (WHERE status IN ('completed', 'failed', 'cancelled')) AS ended,
+              max(completed_at) AS at
+         FROM jobs WHERE batch_id = ANY($1::uuid[])`,
+      [batchIds],
+    );
+    const row = rows[0]!;
+    const now = { completed: Number(row.completed), ended: Number(row.ended), at: row.at?.getTime() ?? 0 };
+    if (now.ended >= total) return { completed: now.completed, lastCompletedAt: now.at };
+    if (now.ended !== last.ended) movedAt = Date.now();
+    if (Date.now() - movedAt > 30_000) {
+      throw new Error(`jobs stopped completing: ${now.ended} of ${total} ended`);
+    }
+    last = now;
+    await sleep(200);
+  }
+}
+
+async function runRaw(ctx: BenchContext, jobs: number): Promise<{ perSecond: number }> {
+  ctx.log(`throughput: raw BullMQ, ${jobs} jobs`);
+  const { prefix, drop } = rawPrefix();
+  const queueName = 'bench-noop';
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const queue = new Queue(queueName, { connection: redis, prefix });
+  const children: Child[] = [];
+  try {
+    for (let i = 0; i < WORKERS; i += 1) {
+      const child = await startChild('raw-worker.ts');
+      children.push(child);
+      await child.call('start', {
+        redisUrl: REDIS_URL,
+        prefix,
+        queue: queueName,
+        concurrency: CONCURRENCY,
+      });
+    }
+    const completed = async (): Promise<{ completed: number; lastAt: number }> => {
+      const stats = await Promise.all(
+        children.map((c) => c.call<{ completed: number; lastAt: number }>('stats')),
+      );
+      return {
+        completed: stats.reduce((s, x) => s + x.completed, 0),
+        lastAt: Math.max(...stats.map((x) => x.lastAt)),
+      };
+    };
+    const add = async (count: number): Promise<void> => {
+      let next = 0;
+      const lane = async (): Promise<void> => {
+        while (next < count) {
+          const size = Math.min(PER_BATCH, count - next);
+          next += size;
+          await queue.addBulk(
+            Array.from({ length: size }, () => ({
+              name: 'noop',
+              data: {},
+              opts: { removeOnComplete: true, removeOnFail: true },
+            })),
+          );
+        }
+      };
+      await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
+    };
+    const waitFor = async (target: number): Promise<number> => {
+      const deadline = Date.now() + 120_000;
+      for (;;) {
+        const now = await completed();
+        if (now.completed >= target) return now.lastAt;
+        if (Date.now() > deadline) throw new Error(`raw BullMQ: ${now.completed} of ${target}`);
+        await sleep(50);
+      }
+    };
+    await add(1_000);
+    await waitFor(1_000);
+    const started = Date.now();
+    await add(jobs);
+    const lastAt = await waitFor(1_000 + jobs);
+    return { perSecond: (jobs * 1000) / (lastAt - started) };
+  } finally {
+    await Promise.all(children.map((c) => c.call('close').catch(() => undefined)));
+    await Promise.all(children.map((c) => c.stop()));
+    await queue.close();
+    await drop(redis);
+    await redis.quit();
+  }
+}
