@@ -38,11 +38,15 @@ const END = '<!-- bench:results:end -->';
 function parseArgs(argv: string[]): { quick: boolean; only: string[] | null; write: boolean } {
   const quick = argv.includes('--quick');
   const onlyArg = argv.find((a) => a.startsWith('--only'));
-  const onlyValue = onlyArg?.includes('=') ? onlyArg.split('=')[1] : argv[argv.indexOf('--only') + 1];
+  const onlyValue = onlyArg?.includes('=')
+    ? onlyArg.split('=')[1]
+    : argv[argv.indexOf('--only') + 1];
   const only = onlyArg ? (onlyValue ?? '').split(',').filter(Boolean) : null;
   const unknown = only?.filter((id) => !SCENARIOS.some((s) => s.id === id)) ?? [];
   if (unknown.length > 0) {
-    throw new Error(`unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
+    throw new Error(
+      `unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`,
+    );
   }
   return { quick, only, write: argv.includes('--write') || (!quick && !only) };
 }
@@ -56,9 +60,7 @@ function table(rows: Row[]): string {
   ];
   for (const r of rows) {
     const met = r.met === null ? '–' : r.met ? '✅ pass' : '❌ fail';
-    lines.push(
-      `| ${[r.measure, r.genq, r.raw, r.ratio, r.target, met].map(cell).join(' | ')} |`,
-    );
+    lines.push(`| ${[r.measure, r.genq, r.raw, r.ratio, r.target, met].map(cell).join(' | ')} |`);
   }
   return lines.join('\n');
 }
@@ -90,7 +92,9 @@ async function main(): Promise<void> {
       rows.push(...result.rows);
       notes.push(...result.notes);
     } catch (error) {
-      log(`${scenario.id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      log(
+        `${scenario.id} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
       rows.push({
         measure: scenario.title,
         genq: 'error',

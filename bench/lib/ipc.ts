@@ -59,7 +59,9 @@ export async function startChild(script: string, env: Record<string, string> = {
   });
   const ready = new Promise<void>((resolve, reject) => {
     child.once('message', () => resolve());
-    child.once('exit', (code) => reject(new Error(`${script} exited (${code}) before it was ready`)));
+    child.once('exit', (code) =>
+      reject(new Error(`${script} exited (${code}) before it was ready`)),
+    );
   });
   await ready;
   return {

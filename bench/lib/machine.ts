@@ -16,7 +16,8 @@ export interface Machine {
   loadAtStart: number;
 }
 
-const DATABASE_SERVER = process.env.GENQ_TEST_DATABASE_SERVER ?? 'postgresql://postgres@127.0.0.1:5432';
+const DATABASE_SERVER =
+  process.env.GENQ_TEST_DATABASE_SERVER ?? 'postgresql://postgres@127.0.0.1:5432';
 
 export async function describeMachine(): Promise<Machine> {
   const redis = new Redis(REDIS_URL, { lazyConnect: true });

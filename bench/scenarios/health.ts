@@ -30,7 +30,11 @@ export const healthUnderLoad: Scenario = {
   async run(ctx) {
     const count = ctx.quick ? 300 : 2_000;
     ctx.log(`health: ${count} requests idle, then under load`);
-    const bench = await startBenchStack({ workers: WORKERS, concurrency: 1, generators: 'test-data' });
+    const bench = await startBenchStack({
+      workers: WORKERS,
+      concurrency: 1,
+      generators: 'test-data',
+    });
     try {
       const client = await bench.client('premium');
       await measure(bench.url, 300);

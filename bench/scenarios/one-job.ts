@@ -60,7 +60,10 @@ async function runGenq(ctx: BenchContext, count: number): Promise<Distribution> 
   let socket: WebSocket | undefined;
   try {
     const client = await bench.client('premium');
-    socket = new WebSocket(`${bench.wsUrl}/ws`, { headers: client.headers, perMessageDeflate: false });
+    socket = new WebSocket(`${bench.wsUrl}/ws`, {
+      headers: client.headers,
+      perMessageDeflate: false,
+    });
     const ws = socket;
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
@@ -119,7 +122,12 @@ async function runRaw(ctx: BenchContext, count: number): Promise<Distribution> {
     for (let i = 0; i < WORKERS; i += 1) {
       const child = await startChild('raw-worker.ts');
       children.push(child);
-      await child.call('start', { redisUrl: REDIS_URL, prefix, queue: queueName, concurrency: CONCURRENCY });
+      await child.call('start', {
+        redisUrl: REDIS_URL,
+        prefix,
+        queue: queueName,
+        concurrency: CONCURRENCY,
+      });
     }
     const waiters = new Map<string, () => void>();
     events.on('completed', ({ jobId }) => waiters.get(jobId)?.());
@@ -128,7 +136,10 @@ async function runRaw(ctx: BenchContext, count: number): Promise<Distribution> {
       const jobId = randomUUID();
       const started = performance.now();
       const completed = new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`raw job ${jobId} did not complete`)), 30_000);
+        const timer = setTimeout(
+          () => reject(new Error(`raw job ${jobId} did not complete`)),
+          30_000,
+        );
         waiters.set(jobId, () => {
           clearTimeout(timer);
           resolve();

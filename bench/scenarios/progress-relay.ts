@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { Redis } from 'ioredis';
 import { startChild } from '../lib/ipc.ts';
 import { rawPrefix, REDIS_URL, request, startBenchStack } from '../lib/genq.ts';
@@ -93,10 +94,12 @@ async function relayJob(
   return reply.body.id;
 }
 
-async function waitUntilDone(sql: import('pg').Client, id: string, timeoutMs: number) {
+async function waitUntilDone(sql: pg.Client, id: string, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { rows } = await sql.query<{ status: string }>('SELECT status FROM jobs WHERE id = $1', [id]);
+    const { rows } = await sql.query<{ status: string }>('SELECT status FROM jobs WHERE id = $1', [
+      id,
+    ]);
     if (['completed', 'failed', 'cancelled'].includes(rows[0]?.status ?? '')) return;
     if (Date.now() > deadline) throw new Error(`job ${id} did not finish`);
     await sleep(100);

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startChild, type Child } from '../lib/ipc.ts';
@@ -83,7 +84,7 @@ async function runGenq(
 
 /** Polls PostgreSQL until the batches' jobs have all ended (or nothing moved for 30 s). */
 async function waitCompleted(
-  sql: import('pg').Client,
+  sql: pg.Client,
   batchIds: string[],
   total: number,
 ): Promise<{ completed: number; lastCompletedAt: number }> {
@@ -98,7 +99,11 @@ async function waitCompleted(
       [batchIds],
     );
     const row = rows[0]!;
-    const now = { completed: Number(row.completed), ended: Number(row.ended), at: row.at?.getTime() ?? 0 };
+    const now = {
+      completed: Number(row.completed),
+      ended: Number(row.ended),
+      at: row.at?.getTime() ?? 0,
+    };
     if (now.ended >= total) return { completed: now.completed, lastCompletedAt: now.at };
     if (now.ended !== last.ended) movedAt = Date.now();
     if (Date.now() - movedAt > 30_000) {

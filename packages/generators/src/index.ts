@@ -5,4 +5,7 @@ export { noopGenerator } from './noop.ts';
 export { builtinGenerators } from './builtin.ts';
 export { createBuiltinGenerators, type BuiltinGeneratorSettings } from './builtin.ts';
 export * from './llm/index.ts';
+export * from './image/index.ts';
+export * from './music/index.ts';
+export * from './media/index.ts';
 export * from './safe-path.ts';

@@ -7,3 +7,5 @@ export * from './processes.ts';
 export * from './private-redis.ts';
 export * from './fake-openai.ts';
 export * from './process-stack.ts';
+export * from './fake-cog.ts';
+export * from './fake-openai-images.ts';

@@ -111,10 +111,16 @@ export class Api {
       /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1] ??
       /filename="?([^";]+)"?/i.exec(disposition)?.[1] ??
       fallbackName;
-    return { blob: await response.blob(), name: safeFileName(decodeURIComponent(name)) };
+    return { blob: await response.blob(), name: safeFileName(name) };
   }
 }
 
-function safeFileName(name: string): string {
+function safeFileName(encoded: string): string {
+  let name = encoded;
+  try {
+    name = decodeURIComponent(encoded);
+  } catch {
+    // not percent-encoded after all
+  }
   return name.replace(/[/\\]/g, '_') || 'result.zip';
 }

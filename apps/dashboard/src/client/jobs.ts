@@ -201,12 +201,12 @@ export class JobsPanel {
     card.state = next;
     this.render(card);
     const after = next.view.status;
-    if (before !== after) {
-      // Fields events do not carry (started_at, result, duration, next retry) come by HTTP.
-      this.scheduleRefresh(card);
-      if (TERMINAL.has(after)) {
-        this.options.announce(`Job ${next.view.generator} ${shortId(next.view.id)} ${after}.`);
-      }
+    if (before === after) return;
+    // What events do not carry (result, duration, time of the next attempt) comes by HTTP,
+    // once per job at most of the time: rate limits count these requests.
+    if (TERMINAL.has(after) || after === 'retrying') this.scheduleRefresh(card);
+    if (TERMINAL.has(after)) {
+      this.options.announce(`Job ${next.view.generator} ${shortId(next.view.id)} ${after}.`);
     }
   }
 

@@ -54,7 +54,12 @@ export class SubmitPanel {
     });
     this.jsonError = h('p', { className: 'field-error', id: 'input-json-error', hidden: true });
     this.fields = h('div', { className: 'generated-fields' });
-    this.formError = h('div', { className: 'form-error', role: 'alert', hidden: true });
+    this.formError = h('div', {
+      className: 'form-error',
+      role: 'alert',
+      tabindex: -1,
+      hidden: true,
+    });
     this.submit = h('button', { type: 'submit', className: 'primary' }, 'Submit job');
 
     const jsonField = h(
@@ -268,6 +273,6 @@ export class SubmitPanel {
       this.fieldError(this.jsonError, this.json, 'See the errors below.');
     }
     const invalid = this.element.querySelector<HTMLElement>('[aria-invalid="true"]');
-    (invalid ?? this.formError).focus?.();
+    (invalid ?? this.formError).focus();
   }
 }

@@ -64,12 +64,10 @@ describe('dashboard in Chromium', () => {
     // The tests drive what the source says now, not an older build.
     await buildDashboard();
     await mkdir(outputDir, { recursive: true });
-    const t0 = Date.now();
     [stack, browser] = await Promise.all([
       startTestStack({ workers: 1, concurrency: 2 }),
       playwright.chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }),
     ]);
-    console.log('started', Date.now() - t0);
     context = await browser.newContext({
       viewport: { width: 1360, height: 900 },
       acceptDownloads: true,
@@ -94,12 +92,9 @@ describe('dashboard in Chromium', () => {
   }, 60_000);
 
   afterAll(async () => {
-    const t0 = Date.now();
     await context?.close();
     await browser?.close();
-    console.log('browser closed', Date.now() - t0);
     await stack?.close();
-    console.log('stack closed', Date.now() - t0);
   });
 
   const card = (id: string): Locator => page.locator(`li.job[data-job-id="${id}"]`);
@@ -303,6 +298,52 @@ describe('dashboard in Chromium', () => {
       [running1, running2, waiting].map((id) => stack.http('DELETE', `/api/v1/jobs/${id}`)),
     );
   }, 60_000);
+
+  it('shows the API validation errors next to the fields they name', async () => {
+    const free = await stack.createClient('free');
+    const other = await browser.newContext();
+    const form = await other.newPage();
+    const errors: string[] = [];
+    form.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    form.on('pageerror', (error) => errors.push(error.message));
+    await form.goto(stack.url);
+    await form.getByLabel('API key').fill(free.apiKey);
+    await form.getByRole('button', { name: 'Sign in' }).click();
+    const fieldError = (control: Locator): Locator =>
+      form.locator('.field', { has: control }).locator('.field-error');
+
+    // Out of range: 400, shown under the field, which is marked invalid.
+    await form.getByLabel('Generator').selectOption('noop');
+    const sleepMs = form.getByLabel('sleep_ms', { exact: true });
+    await sleepMs.fill('700000');
+    await form.getByRole('button', { name: 'Submit job' }).click();
+    await fieldError(sleepMs)
+      .filter({ hasText: /600000|600,000|<=/ })
+      .waitFor();
+    expect(await sleepMs.getAttribute('aria-invalid')).toBe('true');
+
+    // Above the free tier's priority: 403 with the detail at `priority`.
+    await sleepMs.fill('10');
+    await form.getByLabel('Priority').selectOption('HIGH');
+    await form.getByRole('button', { name: 'Submit job' }).click();
+    await form.locator('#priority-error').filter({ hasText: /LOW/ }).waitFor();
+    expect(await sleepMs.getAttribute('aria-invalid')).toBeNull();
+
+    // Nested: an item of test-data's `fields` (oneOf by `type`) without its name.
+    await form.getByLabel('Priority').selectOption('');
+    await form.getByLabel('Generator').selectOption('test-data');
+    await form.getByRole('button', { name: 'Add fields item' }).click();
+    await form.getByRole('button', { name: 'Submit job' }).click();
+    const item = form.locator('.array-item').first();
+    const name = item.getByLabel('name', { exact: true });
+    await fieldError(name).filter({ hasText: /./ }).waitFor();
+    expect(await name.getAttribute('aria-invalid')).toBe('true');
+    await other.close();
+    // The browser reports the refused requests themselves; nothing else may appear.
+    expect(errors.filter((e) => !/status of 40[03]/.test(e))).toEqual([]);
+  }, 30_000);
 
   it('serves the page revalidated and the hashed assets immutable and gzipped, under a strict CSP', async () => {
     const index = await fetch(stack.url);

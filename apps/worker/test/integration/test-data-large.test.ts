@@ -142,18 +142,28 @@ describe('a 1,000,000-row test-data job through the whole stack', () => {
       expect(accepted.status).toBe(202);
       ids.push((accepted.body as { id: string }).id);
     }
+    let last: Record<string, unknown>[] = [];
     const views = await waitUntil(
-      () =>
-        Promise.all(ids.map(async (id) => (await stack.http('GET', `/api/v1/jobs/${id}`)).body)),
+      async () => {
+        last = await Promise.all(
+          ids.map(async (id) => (await stack.http('GET', `/api/v1/jobs/${id}`)).body),
+        );
+        return last;
+      },
       (jobs) => {
-        const failed = jobs.find((job) => job.status === 'failed' || job.status === 'cancelled');
-        if (failed)
-          throw new Error(`job ended ${String(failed.status)}: ${JSON.stringify(failed.error)}`);
+        const ended = jobs.find((job) => job.status === 'failed' || job.status === 'cancelled');
+        if (ended) {
+          throw new Error(`job ended ${String(ended.status)}: ${JSON.stringify(ended.error)}`);
+        }
         return jobs.every((job) => job.status === 'completed');
       },
-      150_000,
+      // ~15 s each on an idle 2-core machine; generous for a busy one.
+      300_000,
       250,
-    );
+    ).catch((error: Error) => {
+      const where = last.map((job) => `${String(job.status)} ${String(job.progress)}%`);
+      throw new Error(`${error.message} (jobs: ${where.join(', ')})`);
+    });
     for (const view of views)
       expect(view).toMatchObject({ status: 'completed', progress: 100, attempts: 1 });
 
@@ -178,5 +188,5 @@ describe('a 1,000,000-row test-data job through the whole stack', () => {
     expect(first!.csv.bytes).toBeGreaterThan(50 * 1024 * 1024);
     expect(second!.csv.bytes).toBe(first!.csv.bytes);
     expect(second!.csv.sha256).toBe(first!.csv.sha256);
-  }, 240_000);
+  }, 420_000);
 });
