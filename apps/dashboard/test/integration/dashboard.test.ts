@@ -303,6 +303,7 @@ describe('dashboard in Chromium', () => {
     const free = await stack.createClient('free');
     const other = await browser.newContext();
     const form = await other.newPage();
+    form.setDefaultTimeout(8_000);
     const errors: string[] = [];
     form.on('console', (message) => {
       if (message.type() === 'error') errors.push(message.text());
