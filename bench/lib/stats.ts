@@ -48,12 +48,17 @@ export const sleep = (milliseconds: number): Promise<void> =>
 
 /**
  * Wall-clock time with sub-millisecond resolution: `performance.now()` anchored on the moment
- * `Date.now()` ticks over, so values from different processes on this machine compare.
+ * `Date.now()` ticks over, so values from different processes on this machine compare. The
+ * anchor is taken several times and the latest kept: a process preempted between the two
+ * reads would anchor early.
  */
 export function preciseClock(): () => number {
-  const start = Date.now();
-  let tick = start;
-  while (tick === start) tick = Date.now();
-  const base = tick - performance.now();
+  let base = -Infinity;
+  for (let i = 0; i < 10; i += 1) {
+    const start = Date.now();
+    let tick = start;
+    while (tick === start) tick = Date.now();
+    base = Math.max(base, tick - performance.now());
+  }
   return () => base + performance.now();
 }

@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { serve } from './ipc.ts';
 import { distribution, preciseClock } from './stats.ts';
 
-const now = preciseClock();
+let now = preciseClock();
 const sockets: WebSocket[] = [];
 const subscribers: Redis[] = [];
 let recording = false;
@@ -117,6 +117,7 @@ serve({
   },
   /** Starts recording progress messages sent from now on. */
   start() {
+    now = preciseClock();
     samples = [];
     since = now();
     recording = true;

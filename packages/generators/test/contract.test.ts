@@ -58,6 +58,10 @@ const FIXTURES: Record<string, Fixture> = {
     valid: { prompt: 'a red circle on a blue square', size: '256x256', count: 1, seed: 1 },
     invalid: { prompt: '', count: 0 },
   },
+  music: {
+    valid: { prompt: 'calm piano at 90 bpm', duration: 2, seed: 1 },
+    invalid: { prompt: '', duration: 0 },
+  },
 };
 
 // The fake answers the test-data generator's request for value pools with pools for the

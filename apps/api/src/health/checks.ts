@@ -1,6 +1,7 @@
 import { statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
+import { redactSecretText } from '@genq/core';
 import type { Database } from '@genq/db';
 import type { GeneratorRegistry } from '@genq/generators';
 import { liveWorkers, type RedisKeys } from '@genq/queue';
@@ -36,8 +37,12 @@ const result = (
   details: Record<string, unknown> = {},
 ): CheckResult => ({ name, status, message, details });
 
+/** An error's message, minus anything credential-like: these answers need no key. */
 const errorText = (error: unknown): string =>
-  error instanceof Error ? error.message : String(error);
+  redactSecretText(error instanceof Error ? error.message : String(error)).replace(
+    /\/\/[^/@\s]+@/g,
+    '//[redacted]@',
+  );
 
 const round = (value: number, digits = 1): number => {
   const f = 10 ** digits;

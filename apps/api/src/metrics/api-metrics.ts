@@ -55,6 +55,7 @@ export function createApiMetrics(deps: ApiMetricsDeps) {
       this.reset();
       try {
         fill(this, await stats());
+        statsFailure = '';
       } catch (error) {
         const message = String(error);
         if (message !== statsFailure)
@@ -129,6 +130,33 @@ export function createApiMetrics(deps: ApiMetricsDeps) {
     help: 'Age of the oldest job waiting to start (queued or waiting to retry); 0 when none waits',
     registers: [registry],
     collect: fromStats<Gauge>((gauge, s) => gauge.set(s.oldest_pending_job_age_seconds ?? 0)),
+  });
+  // Fair scheduling (docs/scheduling.md): load per tier lane and of the busiest clients.
+  new Gauge({
+    name: 'genq_scheduler_tier_jobs',
+    help: 'Fair scheduling: jobs waiting in the scheduler and running, per tier lane (premium = HIGH, standard = NORMAL, free = LOW)',
+    labelNames: ['tier', 'state'],
+    registers: [registry],
+    collect: fromStats<Gauge<'tier' | 'state'>>((gauge, s) => {
+      gauge.reset();
+      for (const [tier, load] of Object.entries(s.scheduling.tiers ?? {})) {
+        gauge.set({ tier, state: 'waiting' }, load.waiting);
+        gauge.set({ tier, state: 'running' }, load.running);
+      }
+    }),
+  });
+  new Gauge({
+    name: 'genq_scheduler_client_jobs',
+    help: 'Fair scheduling: waiting and running jobs of the clients with the most (top 10 of each)',
+    labelNames: ['client_id', 'state'],
+    registers: [registry],
+    collect: fromStats<Gauge<'client_id' | 'state'>>((gauge, s) => {
+      gauge.reset();
+      for (const load of s.scheduling.clients ?? []) {
+        gauge.set({ client_id: load.client_id, state: 'waiting' }, load.waiting);
+        gauge.set({ client_id: load.client_id, state: 'running' }, load.running);
+      }
+    }),
   });
   new Gauge({
     name: 'genq_workers_live',

@@ -169,6 +169,11 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
       'The admin key (GENQ_ADMIN_KEY) for /api/v1/admin/*: `Authorization: Bearer <key>` (X-API-Key works too)',
   });
 
+  registry.registerComponent('securitySchemes', 'adminBasic', {
+    type: 'http',
+    scheme: 'basic',
+    description: 'The admin key as the password of HTTP Basic (any user name), for /admin/queues',
+  });
   registry.registerComponent('securitySchemes', 'metricsToken', {
     type: 'http',
     scheme: 'bearer',
@@ -513,6 +518,72 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
     },
   });
 
+  // The browser side: the dashboard and the ops view (bull-board, its own app under the path).
+  const html = (description: string): ResponseConfig => ({
+    description,
+    content: { 'text/html': { schema: { type: 'string' } } },
+  });
+  for (const [route, operationId] of [
+    ['/', 'dashboard'],
+    ['/index.html', 'dashboardIndex'],
+  ] as const) {
+    path({
+      method: 'get',
+      path: route,
+      operationId,
+      tags: ['dashboard'],
+      summary: 'The dashboard (the API key is entered in the page)',
+      security: [],
+      responses: {
+        200: html('The dashboard page'),
+        503: {
+          description: 'The dashboard is not built',
+          content: { 'text/plain': { schema: { type: 'string' } } },
+        },
+      },
+    });
+  }
+  path({
+    method: 'get',
+    path: '/assets/{name}',
+    operationId: 'dashboardAsset',
+    tags: ['dashboard'],
+    summary: "The dashboard's scripts, styles and images (content-hashed, cached as immutable)",
+    security: [],
+    request: {
+      params: z.object({
+        name: z
+          .string()
+          .regex(/^[\w.-]+$/)
+          .describe('File name'),
+      }),
+    },
+    responses: {
+      200: {
+        description: 'The file (gzip when accepted)',
+        content: {
+          'text/javascript': { schema: { type: 'string' } },
+          'text/css': { schema: { type: 'string' } },
+          'image/svg+xml': { schema: { type: 'string' } },
+          'application/json': { schema: { type: 'object' } },
+        },
+      },
+      ...errors(404),
+    },
+  });
+  path({
+    method: 'get',
+    path: '/admin/queues',
+    operationId: 'opsView',
+    tags: ['dashboard'],
+    summary: 'The ops view of the generator queues (bull-board), for operators',
+    description:
+      'bull-board and the API it calls live under this path. Browsers sign in with HTTP Basic: ' +
+      'any user name, the admin key as password.',
+    security: [{ adminBasic: [] }, { adminKey: [] }],
+    responses: { 200: html('bull-board'), ...errors(401) },
+  });
+
   // This document
   path({
     method: 'get',
@@ -567,6 +638,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
       { name: 'generators', description: 'What can be generated' },
       { name: 'admin', description: 'Clients and API keys (admin key)' },
       { name: 'health', description: 'Health, status and metrics' },
+      { name: 'dashboard', description: 'The dashboard and the ops view, for browsers' },
       { name: 'docs', description: 'This documentation' },
     ],
   });

@@ -334,8 +334,9 @@ describe('batches: submit, follow, download', () => {
 describe('batches: nothing is written unless the whole batch is queued', () => {
   let stack: TestStack;
   beforeAll(async () => {
-    // No workers: whatever reaches Redis stays there for the assertions to see.
-    stack = await startTestStack({ workers: 0, queueMaxPending: 10 });
+    // No workers: whatever reaches Redis stays there for the assertions to see. Strict mode:
+    // the failure is injected into BullMQ's add script (fair mode adds with its own script).
+    stack = await startTestStack({ workers: 0, queueMaxPending: 10, scheduling: 'strict' });
   });
   afterAll(async () => {
     await stack?.close();

@@ -45,7 +45,8 @@ interface Layer {
 /**
  * Every `METHOD /path` the app routes, found by walking its routers. Express 5 (router 2.x)
  * keeps each layer's mount path as `rawPath`; routes are `layer.route`, sub-routers have a
- * `stack`. `:id` becomes `{id}` as in OpenAPI.
+ * `stack`. `:id` becomes `{id}` as in OpenAPI. A mounted Express sub-app (bull-board under
+ * /admin/queues) is not a router and is documented by its mount path.
  */
 function servedRoutes(stack: Layer[], prefix = ''): string[] {
   const routes: string[] = [];
@@ -107,14 +108,6 @@ describe('OpenAPI document', () => {
   });
   afterAll(async () => {
     await stack?.close();
-  });
-
-  it('is a valid OpenAPI 3.1 document', async () => {
-    const validator = new Validator();
-    const result = await validator.validate(doc as unknown as object);
-    expect(result).toEqual({ valid: true });
-    expect(validator.version).toBe('3.1');
-    expect(doc.openapi).toMatch(/^3\.1\./);
   });
 
   it('documents every route the app serves', () => {
@@ -317,8 +310,18 @@ describe('OpenAPI document', () => {
     expect(init).toContain('/api/v1/openapi.json');
 
     // The rest of swagger-ui-dist is not served.
-    const other = await requestJson('GET', `${stack.url}/api/v1/docs/index.html`);
+    const other = await stack.http('GET', '/api/v1/docs/index.html');
     expect(other.status).toBe(404);
     expectConforms(errorBodySchema, other.body);
+  });
+
+  // Last: compiling the OpenAPI schemas blocks this process (and the in-process server) for a
+  // few seconds, long enough for a pooled keep-alive connection to race the server's timeout.
+  it('is a valid OpenAPI 3.1 document', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(doc as unknown as Parameters<Validator['validate']>[0]);
+    expect(result).toEqual({ valid: true });
+    expect(validator.version).toBe('3.1');
+    expect(doc.openapi).toMatch(/^3\.1\./);
   });
 });

@@ -2,12 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { v7 as uuidv7 } from 'uuid';
 import { PRIORITIES } from '@genq/core';
 import { createJobQueue, queueNameFor } from '@genq/queue';
-import {
-  connectWebSocket,
-  startTestStack,
-  waitUntil,
-  type TestStack,
-} from '@genq/test-utils';
+import { connectWebSocket, startTestStack, waitUntil, type TestStack } from '@genq/test-utils';
 
 interface View {
   id: string;
@@ -41,7 +36,8 @@ describe('position and ETA', () => {
   let stack: TestStack;
   let low: string[];
   beforeAll(async () => {
-    stack = await startTestStack({ workers: 0, concurrency: 1 });
+    // BullMQ's own priorities: this file checks strict mode (fair-scheduling.test.ts the other).
+    stack = await startTestStack({ workers: 0, concurrency: 1, scheduling: 'strict' });
     // 10,000 LOW jobs written the way the API writes them (row, then BullMQ), in bulk.
     low = Array.from({ length: LOW_JOBS }, () => uuidv7());
     await stack.db.$executeRaw`
@@ -125,6 +121,7 @@ describe('priority aging', () => {
     stack = await startTestStack({
       workers: 1,
       concurrency: 1,
+      scheduling: 'strict',
       priorityAgingSeconds: 1,
       priorityAgingIntervalMs: 100,
     });

@@ -43,15 +43,28 @@ const isPrimitive = (schema: JsonSchema): boolean =>
   typesOf(schema).length > 0 &&
   typesOf(schema).every((t) => ['string', 'number', 'integer', 'boolean', 'null'].includes(t));
 
-/** The property that tells a oneOf's object options apart (each has a `const` there). */
+/** The values an option takes at a property: its `const`, or each string of its `enum`. */
+function tagsOf(option: JsonSchema, key: string): string[] | null {
+  const property = option.properties?.[key];
+  if (typeof property?.const === 'string') return [property.const];
+  if (property?.enum?.length && property.enum.every((v) => typeof v === 'string')) {
+    return property.enum as string[];
+  }
+  return null;
+}
+
+/**
+ * The property that tells a oneOf's object options apart: every option fixes it (`const`, or
+ * an `enum` for options that share a shape) and no value belongs to two options.
+ */
 export function discriminatorOf(options: JsonSchema[]): string | null {
   const first = options[0]?.properties;
   if (!first || options.length < 2) return null;
   for (const key of Object.keys(first)) {
-    const consts = options.map((o) => o.properties?.[key]?.const);
-    if (consts.every((c) => typeof c === 'string') && new Set(consts).size === consts.length) {
-      return key;
-    }
+    const tags = options.map((o) => tagsOf(o, key));
+    if (tags.some((t) => t === null)) continue;
+    const all = tags.flatMap((t) => t ?? []);
+    if (new Set(all).size === all.length) return key;
   }
   return null;
 }
@@ -79,11 +92,13 @@ function shell(
   const errorSlot = h('p', { className: 'field-error', id: errorId, hidden: true });
   const describedBy = [hint ? hintId : null, errorId].filter(Boolean).join(' ');
   setAttr(control, 'aria-describedby', describedBy);
+  // Screen readers announce aria-required; the visible mark stays out of the field's name.
+  if (required) setAttr(control, 'aria-required', 'true');
   const labelElement = h(
     'label',
     { for: id },
     h('span', { className: 'field-name' }, label),
-    required ? h('span', { className: 'required' }, ' required') : null,
+    required ? h('span', { className: 'required', 'aria-hidden': 'true' }, ' required') : null,
   );
   const wrapper = h(
     'div',
@@ -315,7 +330,7 @@ function objectControl(
   };
 }
 
-/** oneOf objects told apart by a const property: a select for it, then that option's fields. */
+/** oneOf objects told apart by a property: a select for it, then the chosen option's fields. */
 function variantControl(
   options: JsonSchema[],
   key: string,
@@ -325,30 +340,31 @@ function variantControl(
   required: boolean,
 ): Control {
   const id = uid('f');
-  const consts = options.map((o) => String(o.properties?.[key]?.const));
+  const entries = options.flatMap((option) =>
+    (tagsOf(option, key) ?? []).map((tag) => ({ tag, option })),
+  );
   const select = h('select', { id, name: `${label}.${key}` });
-  consts.forEach((c, index) => {
-    const description = options[index]?.description;
-    select.append(h('option', { value: String(index), title: description ?? null }, c));
+  entries.forEach(({ tag, option }, index) => {
+    select.append(h('option', { value: String(index), title: option.description ?? null }, tag));
   });
-  const selectPath = join(path, key);
-  const keyField = shell(id, key, { description: undefined }, true, select);
+  const keyField = shell(id, key, {}, true, select);
+  const note = h('p', { className: 'hint' });
   const holder = h('div', { className: 'variant-body' });
-  let current = objectControl(options[0]!, null, path, true, key);
-  holder.append(current.element);
-  const note = h('p', { className: 'hint' }, options[0]?.description ?? '');
+  const entry = () => entries[Number(select.value)] ?? entries[0]!;
+  let current: Control;
   const rebuild = (): void => {
-    const option = options[Number(select.value)]!;
+    const { option } = entry();
     current = objectControl(option, null, path, true, key);
     holder.replaceChildren(current.element);
     note.textContent = option.description ?? '';
   };
+  rebuild();
   select.addEventListener('change', rebuild);
   const keyControl: Control = {
     element: keyField.wrapper,
-    value: () => consts[Number(select.value)],
+    value: () => entry().tag,
     setValue: () => undefined,
-    path: selectPath,
+    path: join(path, key),
     setErrors: keyField.setErrors,
     children: () => [],
     focus: () => select.focus(),
@@ -366,11 +382,11 @@ function variantControl(
     element,
     value() {
       const rest = current.value() as Record<string, unknown> | undefined;
-      return { [key]: consts[Number(select.value)], ...(rest ?? {}) };
+      return { [key]: entry().tag, ...(rest ?? {}) };
     },
     setValue(value) {
       const record = value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
-      const index = consts.indexOf(String(record[key]));
+      const index = entries.findIndex((e) => e.tag === record[key]);
       select.value = String(Math.max(0, index));
       rebuild();
       current.setValue(record);

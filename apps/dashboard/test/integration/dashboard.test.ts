@@ -312,17 +312,16 @@ describe('dashboard in Chromium', () => {
     await form.goto(stack.url);
     await form.getByLabel('API key').fill(free.apiKey);
     await form.getByRole('button', { name: 'Sign in' }).click();
-    const fieldError = (control: Locator): Locator =>
-      form.locator('.field', { has: control }).locator('.field-error');
+    // A field's error: the element its control names in aria-describedby (`<id>-error`).
+    const errorOf = async (control: Locator): Promise<Locator> =>
+      form.locator(`#${await control.getAttribute('id')}-error`);
 
     // Out of range: 400, shown under the field, which is marked invalid.
     await form.getByLabel('Generator').selectOption('noop');
     const sleepMs = form.getByLabel('sleep_ms', { exact: true });
     await sleepMs.fill('700000');
     await form.getByRole('button', { name: 'Submit job' }).click();
-    await fieldError(sleepMs)
-      .filter({ hasText: /600000|600,000|<=/ })
-      .waitFor();
+    await (await errorOf(sleepMs)).filter({ hasText: /600000|600,000|<=/ }).waitFor();
     expect(await sleepMs.getAttribute('aria-invalid')).toBe('true');
 
     // Above the free tier's priority: 403 with the detail at `priority`.
@@ -338,9 +337,24 @@ describe('dashboard in Chromium', () => {
     await form.getByRole('button', { name: 'Add fields item' }).click();
     await form.getByRole('button', { name: 'Submit job' }).click();
     const item = form.locator('.array-item').first();
-    const name = item.getByLabel('name', { exact: true });
-    await fieldError(name).filter({ hasText: /./ }).waitFor();
+    const name = item.getByRole('textbox', { name: 'name', exact: true });
+    await (await errorOf(name)).filter({ hasText: /expected string/ }).waitFor();
     expect(await name.getAttribute('aria-invalid')).toBe('true');
+    // Filled in (a type from an option that stands for several), it goes through.
+    await item.getByRole('combobox', { name: 'type', exact: true }).selectOption('email');
+    await item.getByRole('textbox', { name: 'name', exact: true }).fill('contact');
+    await form.getByLabel('rows', { exact: true }).fill('5');
+    const [accepted] = await Promise.all([
+      form.waitForResponse(
+        (r) => r.url().endsWith('/api/v1/jobs') && r.request().method() === 'POST',
+      ),
+      form.getByRole('button', { name: 'Submit job' }).click(),
+    ]);
+    expect(accepted.status()).toBe(202);
+    expect(JSON.parse(accepted.request().postData() ?? '{}')).toEqual({
+      generator: 'test-data',
+      input: { rows: 5, fields: [{ type: 'email', name: 'contact' }] },
+    });
     await other.close();
     // The browser reports the refused requests themselves; nothing else may appear.
     expect(errors.filter((e) => !/status of 40[03]/.test(e))).toEqual([]);

@@ -181,6 +181,13 @@ describe('schema form helpers', () => {
     expect(discriminatorOf([option('uuid'), option('integer')])).toBe('type');
     expect(discriminatorOf([option('uuid'), option('uuid')])).toBeNull();
     expect(discriminatorOf([option('uuid')])).toBeNull();
+    // An option may stand for several values (an enum), as test-data's text fields do.
+    const several = {
+      type: 'object',
+      properties: { name: { type: 'string' }, type: { enum: ['name', 'email'] } },
+    };
+    expect(discriminatorOf([option('uuid'), several])).toBe('type');
+    expect(discriminatorOf([option('email'), several])).toBeNull();
   });
 });
 

@@ -59,10 +59,26 @@ async function digestCsv(stream: Readable): Promise<CsvDigest> {
     hash.update(chunk);
     bytes += chunk.length;
     if (records === 0 && head.length < 4096) head += chunk.subarray(0, 4096).toString('utf8');
-    for (let i = 0; i < chunk.length; i += 1) {
-      const byte = chunk[i];
-      if (byte === QUOTE) quoted = !quoted;
-      else if (byte === LF && !quoted) records += 1;
+    // Jumps from quote to line end with indexOf (native) instead of visiting every byte.
+    let at = 0;
+    let quote = chunk.indexOf(QUOTE);
+    for (;;) {
+      if (quoted) {
+        if (quote < 0) break;
+        quoted = false;
+        at = quote + 1;
+        quote = chunk.indexOf(QUOTE, at);
+        continue;
+      }
+      const lf = chunk.indexOf(LF, at);
+      if (lf >= 0 && (quote < 0 || lf < quote)) {
+        records += 1;
+        at = lf + 1;
+      } else if (quote >= 0) {
+        quoted = true;
+        at = quote + 1;
+        quote = chunk.indexOf(QUOTE, at);
+      } else break;
     }
     tail = Buffer.concat([tail, chunk.subarray(-2)]).subarray(-2);
   }

@@ -25,7 +25,9 @@ export function createProceduralImageProvider(): ImageProvider {
       0.2 + (request.count * request.width * request.height * SECONDS_PER_MEGAPIXEL) / 1e6,
     async generate(request, ctx) {
       ctx.report('loading_model', 0, 'procedural renderer: no model to load');
-      const features = imageFeatures(request.prompt, request.negativePrompt ?? '', request.seed);
+      const featuresFor = (seed: number) =>
+        imageFeatures(request.prompt, request.negativePrompt ?? '', seed);
+      const features = featuresFor(request.seed);
       ctx.report(
         'encoding_prompt',
         0,
@@ -43,7 +45,8 @@ export function createProceduralImageProvider(): ImageProvider {
       for (let index = 0; index < request.count; index += 1) {
         const seed = (request.seed + index) >>> 0;
         const started = performance.now();
-        const scene = buildScene(features, width, height, combineSeeds(seed, 0x1));
+        // Each image is a function of the prompt and its own seed alone.
+        const scene = buildScene(featuresFor(seed), width, height, combineSeeds(seed, 0x1));
         const rgba = new Uint8Array(width * height * 4);
         for (let y = 0; y < height; y += band) {
           ctx.signal.throwIfAborted();

@@ -1,6 +1,10 @@
 import { combineSeeds, mix32, Random } from '../media/random.ts';
 import type { ImageFeatures, Motif, Rgb } from './features.ts';
 
+// Math's members as module bindings: in a vm context (Jest's test environment) every
+// global lookup inside a hot loop is slow, and elsewhere this costs nothing.
+const { abs, ceil, cos, exp, floor, hypot, imul, max, min, round, sin, sqrt, PI } = Math;
+
 /**
  * The procedural renderer: a background gradient, then layers (discs, rings, boxes,
  * ridgelines for hills, mountains, waves, dunes, trees and skylines, stripes) blended with
@@ -82,7 +86,7 @@ export function buildScene(
   seed: number,
 ): Scene {
   const rng = new Random(combineSeeds(seed, 0x5ce7e));
-  const unit = Math.min(width, height);
+  const unit = min(width, height);
   const layers: Layer[] = [];
   const drawn: Record<string, number> = {};
   const count = (what: string, n = 1) => {
@@ -96,7 +100,7 @@ export function buildScene(
   const stops = features.background;
   for (let i = 0; i < LUT_SIZE; i += 1) {
     const t = (i / (LUT_SIZE - 1)) * (stops.length - 1);
-    const k = Math.min(stops.length - 2, Math.floor(t));
+    const k = min(stops.length - 2, floor(t));
     const c = mixRgb(stops[k] as Rgb, stops[k + 1] as Rgb, smooth(t - k));
     lut.set(c, i * 3);
   }
@@ -106,7 +110,7 @@ export function buildScene(
 
   // Sky objects first, then the land from far to near, then free shapes.
   if (motifs.has('stars')) {
-    const n = Math.round(((width * height) / (unit * unit)) * rng.range(60, 140));
+    const n = round(((width * height) / (unit * unit)) * rng.range(60, 140));
     for (let i = 0; i < n; i += 1) {
       layers.push({
         kind: 'disc',
@@ -172,13 +176,13 @@ export function buildScene(
     const n = 2 + rng.int(2);
     for (let i = 0; i < n; i += 1) {
       const color = mixRgb(shade(accent(), 0.8), bgBottom, 0.25 * (n - 1 - i));
-      const phase = rng.range(0, Math.PI * 2);
+      const phase = rng.range(0, PI * 2);
       const freq = rng.range(1.2, 2.6);
       const base = horizon + unit * 0.06 * i;
       layers.push(
         ridge(width, height, color, shade(color, 0.75), 1, (x) => {
           const u = x / unit;
-          return base - unit * 0.06 * (Math.sin(u * freq + phase) + 0.5 * Math.sin(u * freq * 2.3 + phase * 1.7));
+          return base - unit * 0.06 * (sin(u * freq + phase) + 0.5 * sin(u * freq * 2.3 + phase * 1.7));
         }),
       );
     }
@@ -188,7 +192,7 @@ export function buildScene(
     const n = 3;
     for (let i = 0; i < n; i += 1) {
       const color = mixRgb(lighten(features.accents[0] as Rgb, 0.2), shade(features.accents[0] as Rgb, 0.6), i / n);
-      const phase = rng.range(0, Math.PI * 2);
+      const phase = rng.range(0, PI * 2);
       const base = horizon + unit * 0.08 * i;
       layers.push(
         ridge(width, height, color, shade(color, 0.8), 1, (x) => {
@@ -207,12 +211,12 @@ export function buildScene(
     for (let i = 0; i < n; i += 1) {
       const color = mixRgb(lighten(sea, 0.15), shade(sea, 0.55), i / n);
       const freq = rng.range(6, 12);
-      const phase = rng.range(0, Math.PI * 2);
+      const phase = rng.range(0, PI * 2);
       const base = horizon + (height - horizon) * (i / n) * 0.8;
       layers.push(
         ridge(width, height, color, shade(color, 0.8), 0.92, (x) => {
           const u = x / unit;
-          return base - unit * 0.015 * (Math.sin(u * freq + phase) + 0.4 * Math.sin(u * freq * 2.7 + phase));
+          return base - unit * 0.015 * (sin(u * freq + phase) + 0.4 * sin(u * freq * 2.7 + phase));
         }),
       );
     }
@@ -232,8 +236,8 @@ export function buildScene(
         ridge(width, height, color, shade(color, 0.6), 1, (x) => {
           let top = base;
           for (const tree of trees) {
-            const d = Math.abs(x - tree.x);
-            if (d < tree.w) top = Math.min(top, base - tree.h * (1 - d / tree.w));
+            const d = abs(x - tree.x);
+            if (d < tree.w) top = min(top, base - tree.h * (1 - d / tree.w));
           }
           return top;
         }),
@@ -255,7 +259,7 @@ export function buildScene(
         const b = buildings.find((building) => x >= building.x0 && x < building.x1);
         return b ? b.top : base;
       }),
-      windows: { color: lighten(accent(), 0.55), seed: rng.uint32(), cell: Math.max(3, Math.round(unit * 0.012)) },
+      windows: { color: lighten(accent(), 0.55), seed: rng.uint32(), cell: max(3, round(unit * 0.012)) },
     });
     count('buildings', buildings.length);
   }
@@ -274,11 +278,11 @@ export function buildScene(
     count('tiles', n);
   }
   if (motifs.has('stripes')) {
-    const angle = rng.range(0, Math.PI);
+    const angle = rng.range(0, PI);
     layers.push({
       kind: 'stripes',
-      nx: Math.cos(angle),
-      ny: Math.sin(angle),
+      nx: cos(angle),
+      ny: sin(angle),
       period: unit * rng.range(0.05, 0.14),
       duty: rng.range(0.25, 0.55),
       offset: rng.next(),
@@ -330,7 +334,7 @@ export function buildScene(
     } else if (kind === 1) {
       layers.push({ kind: 'ring', cx, cy, r: unit * rng.range(0.04, 0.14), width: unit * rng.range(0.004, 0.02), color, alpha });
     } else {
-      const angle = rng.range(0, Math.PI);
+      const angle = rng.range(0, PI);
       layers.push(box(cx, cy, unit * rng.range(0.02, 0.12), unit * rng.range(0.01, 0.06), angle, unit * 0.01, color, alpha));
     }
   }
@@ -350,10 +354,10 @@ function box(cx: number, cy: number, hw: number, hh: number, angle: number, radi
     cy,
     hw,
     hh,
-    cos: Math.cos(angle),
-    sin: Math.sin(angle),
+    cos: cos(angle),
+    sin: sin(angle),
     radius,
-    reach: Math.hypot(hw, hh) + radius + 1,
+    reach: hypot(hw, hh) + radius + 1,
     color,
     alpha,
   };
@@ -374,7 +378,7 @@ function ridge(
     top[x] = y;
     if (y < minTop) minTop = y;
   }
-  return { kind: 'ridge', top, minTop: Math.max(0, Math.floor(minTop) - 1), color, foot, alpha };
+  return { kind: 'ridge', top, minTop: max(0, floor(minTop) - 1), color, foot, alpha };
 }
 
 /** A jagged mountain range: layered triangle waves, shifted by `phase` (0–1) and the range. */
@@ -384,7 +388,7 @@ function mountainProfile(u: number, phase: number, range: number): number {
   let frequency = 1.3 + range * 0.7;
   for (let octave = 0; octave < 4; octave += 1) {
     const s = (u * frequency + phase + range * 0.37 + octave * 0.61) % 1;
-    value += amplitude * (1 - Math.abs(2 * s - 1));
+    value += amplitude * (1 - abs(2 * s - 1));
     amplitude *= 0.45;
     frequency *= 2.1;
   }
@@ -403,9 +407,9 @@ export function renderRows(scene: Scene, rgba: Uint8Array, y0: number, y1: numbe
   const gradient = scene.gradient;
   const lin =
     gradient.kind === 'linear'
-      ? { dx: Math.cos(gradient.angle), dy: Math.sin(gradient.angle), span: Math.abs(Math.cos(gradient.angle)) * width + Math.abs(Math.sin(gradient.angle)) * height }
+      ? { dx: cos(gradient.angle), dy: sin(gradient.angle), span: abs(cos(gradient.angle)) * width + abs(sin(gradient.angle)) * height }
       : undefined;
-  const radial = gradient.kind === 'radial' ? { cx: gradient.cx * width, cy: gradient.cy * height, span: Math.hypot(width, height) * 0.75 } : undefined;
+  const radial = gradient.kind === 'radial' ? { cx: gradient.cx * width, cy: gradient.cy * height, span: hypot(width, height) * 0.75 } : undefined;
 
   for (let y = y0; y < y1; y += 1) {
     const py = y + 0.5;
@@ -418,9 +422,9 @@ export function renderRows(scene: Scene, rgba: Uint8Array, y0: number, y1: numbe
         const r = radial as { cx: number; cy: number; span: number };
         const ex = px - r.cx;
         const ey = py - r.cy;
-        t = Math.sqrt(ex * ex + ey * ey) / r.span;
+        t = sqrt(ex * ex + ey * ey) / r.span;
       }
-      const i = (t <= 0 ? 0 : t >= 1 ? LUT_SIZE - 1 : Math.floor(t * (LUT_SIZE - 1))) * 3;
+      const i = (t <= 0 ? 0 : t >= 1 ? LUT_SIZE - 1 : floor(t * (LUT_SIZE - 1))) * 3;
       const o = x * 3;
       row[o] = lut[i] as number;
       row[o + 1] = lut[i + 1] as number;
@@ -432,15 +436,15 @@ export function renderRows(scene: Scene, rgba: Uint8Array, y0: number, y1: numbe
         case 'disc': {
           const reach = layer.r + 1 + layer.glow * 3;
           const dy = py - layer.cy;
-          if (Math.abs(dy) > reach) break;
-          const half = Math.sqrt(reach * reach - dy * dy);
-          const xa = Math.max(0, Math.floor(layer.cx - half));
-          const xb = Math.min(width, Math.ceil(layer.cx + half));
+          if (abs(dy) > reach) break;
+          const half = sqrt(reach * reach - dy * dy);
+          const xa = max(0, floor(layer.cx - half));
+          const xb = min(width, ceil(layer.cx + half));
           for (let x = xa; x < xb; x += 1) {
             const dx = x + 0.5 - layer.cx;
-            const d = Math.sqrt(dx * dx + dy * dy) - layer.r;
+            const d = sqrt(dx * dx + dy * dy) - layer.r;
             let a = d <= -0.5 ? 1 : d >= 0.5 ? 0 : 0.5 - d;
-            if (layer.glow > 0 && d > 0) a = Math.max(a, 0.55 * Math.exp(-d / layer.glow));
+            if (layer.glow > 0 && d > 0) a = max(a, 0.55 * exp(-d / layer.glow));
             blend(row, x * 3, layer.color, a * layer.alpha);
           }
           break;
@@ -448,13 +452,13 @@ export function renderRows(scene: Scene, rgba: Uint8Array, y0: number, y1: numbe
         case 'ring': {
           const reach = layer.r + layer.width + 1;
           const dy = py - layer.cy;
-          if (Math.abs(dy) > reach) break;
-          const half = Math.sqrt(reach * reach - dy * dy);
-          const xa = Math.max(0, Math.floor(layer.cx - half));
-          const xb = Math.min(width, Math.ceil(layer.cx + half));
+          if (abs(dy) > reach) break;
+          const half = sqrt(reach * reach - dy * dy);
+          const xa = max(0, floor(layer.cx - half));
+          const xb = min(width, ceil(layer.cx + half));
           for (let x = xa; x < xb; x += 1) {
             const dx = x + 0.5 - layer.cx;
-            const d = Math.abs(Math.sqrt(dx * dx + dy * dy) - layer.r) - layer.width / 2;
+            const d = abs(sqrt(dx * dx + dy * dy) - layer.r) - layer.width / 2;
             if (d >= 0.5) continue;
             blend(row, x * 3, layer.color, (d <= -0.5 ? 1 : 0.5 - d) * layer.alpha);
           }
@@ -462,17 +466,17 @@ export function renderRows(scene: Scene, rgba: Uint8Array, y0: number, y1: numbe
         }
         case 'box': {
           const dy = py - layer.cy;
-          if (Math.abs(dy) > layer.reach) break;
-          const xa = Math.max(0, Math.floor(layer.cx - layer.reach));
-          const xb = Math.min(width, Math.ceil(layer.cx + layer.reach));
+          if (abs(dy) > layer.reach) break;
+          const xa = max(0, floor(layer.cx - layer.reach));
+          const xb = min(width, ceil(layer.cx + layer.reach));
           for (let x = xa; x < xb; x += 1) {
             const dx = x + 0.5 - layer.cx;
-            const lx = Math.abs(dx * layer.cos + dy * layer.sin) - layer.hw + layer.radius;
-            const ly = Math.abs(-dx * layer.sin + dy * layer.cos) - layer.hh + layer.radius;
+            const lx = abs(dx * layer.cos + dy * layer.sin) - layer.hw + layer.radius;
+            const ly = abs(-dx * layer.sin + dy * layer.cos) - layer.hh + layer.radius;
             const ox = lx > 0 ? lx : 0;
             const oy = ly > 0 ? ly : 0;
-            const outside = Math.sqrt(ox * ox + oy * oy);
-            const d = outside + Math.min(Math.max(lx, ly), 0) - layer.radius;
+            const outside = sqrt(ox * ox + oy * oy);
+            const d = outside + min(max(lx, ly), 0) - layer.radius;
             if (d >= 0.5) continue;
             blend(row, x * 3, layer.color, (d <= -0.5 ? 1 : 0.5 - d) * layer.alpha);
           }
@@ -480,7 +484,7 @@ export function renderRows(scene: Scene, rgba: Uint8Array, y0: number, y1: numbe
         }
         case 'ridge': {
           if (py < layer.minTop) break;
-          const depth = Math.min(1, (py - layer.minTop) / Math.max(1, height - layer.minTop));
+          const depth = min(1, (py - layer.minTop) / max(1, height - layer.minTop));
           const color = mixRgb(layer.color, layer.foot, depth);
           for (let x = 0; x < width; x += 1) {
             const cover = py + 0.5 - (layer.top[x] as number);
@@ -488,8 +492,8 @@ export function renderRows(scene: Scene, rgba: Uint8Array, y0: number, y1: numbe
             let c = color;
             const w = layer.windows;
             if (w && cover > 2) {
-              const cx = Math.floor(x / w.cell);
-              const cy = Math.floor(y / w.cell);
+              const cx = floor(x / w.cell);
+              const cy = floor(y / w.cell);
               const inCell = x % w.cell < w.cell / 2 && y % w.cell < w.cell / 2;
               if (inCell && windowLit(w.seed, cx, cy)) c = w.color;
             }
@@ -500,8 +504,8 @@ export function renderRows(scene: Scene, rgba: Uint8Array, y0: number, y1: numbe
         case 'stripes': {
           for (let x = 0; x < width; x += 1) {
             const s = ((x + 0.5) * layer.nx + py * layer.ny) / layer.period + layer.offset;
-            const f = s - Math.floor(s);
-            const edge = Math.min(f, layer.duty - f) * layer.period;
+            const f = s - floor(s);
+            const edge = min(f, layer.duty - f) * layer.period;
             if (f > layer.duty || edge < -0.5) continue;
             blend(row, x * 3, layer.color, (edge >= 0.5 ? 1 : edge + 0.5) * layer.alpha);
           }
@@ -528,7 +532,7 @@ export function renderRows(scene: Scene, rgba: Uint8Array, y0: number, y1: numbe
 
 /** About one window in five is lit, the same ones at every size of band. */
 function windowLit(seed: number, cx: number, cy: number): boolean {
-  return mix32(Math.imul(cx, 0x9e3779b1) ^ Math.imul(cy + 0x632be5ab, 0x85ebca77) ^ seed) % 100 < 22;
+  return mix32(imul(cx, 0x9e3779b1) ^ imul(cy + 0x632be5ab, 0x85ebca77) ^ seed) % 100 < 22;
 }
 
 function blend(row: Float32Array, o: number, color: Rgb, a: number): void {
@@ -540,5 +544,5 @@ function blend(row: Float32Array, o: number, color: Rgb, a: number): void {
 }
 
 function toByte(v: number): number {
-  return v <= 0 ? 0 : v >= 1 ? 255 : Math.round(v * 255);
+  return v <= 0 ? 0 : v >= 1 ? 255 : round(v * 255);
 }

@@ -1,5 +1,9 @@
 import type { NoteEvent, Voice } from './compose.ts';
 
+// Math's members as module bindings: in a vm context (Jest's test environment) every
+// global lookup inside a hot loop is slow, and elsewhere this costs nothing.
+const { abs, cos, exp, floor, max, min, round, sin, tanh, PI } = Math;
+
 /**
  * A small deterministic synthesiser: each note event becomes a voice (band-limited saw and
  * square oscillators, FM bells and electric piano, additive piano and organ, a plucked
@@ -11,7 +15,7 @@ import type { NoteEvent, Voice } from './compose.ts';
 
 const TABLE_SIZE = 4096;
 const SINE = new Float32Array(TABLE_SIZE + 1);
-for (let i = 0; i <= TABLE_SIZE; i += 1) SINE[i] = Math.sin((2 * Math.PI * i) / TABLE_SIZE);
+for (let i = 0; i <= TABLE_SIZE; i += 1) SINE[i] = sin((2 * PI * i) / TABLE_SIZE);
 
 /** sin(2π·p) for p in [0, 1), from a table with linear interpolation. */
 function sin01(p: number): number {
@@ -23,7 +27,7 @@ function sin01(p: number): number {
 
 /** Wraps a phase into [0, 1). */
 function wrap(p: number): number {
-  return p - Math.floor(p);
+  return p - floor(p);
 }
 
 /** PolyBLEP correction for a discontinuity at phase 0, `dt` = frequency / sample rate. */
@@ -49,12 +53,12 @@ function square(p: number, dt: number): number {
 
 /** One-pole low-pass coefficient for a cutoff in Hz. */
 function onePole(cutoff: number, sampleRate: number): number {
-  return 1 - Math.exp((-2 * Math.PI * Math.min(cutoff, sampleRate * 0.45)) / sampleRate);
+  return 1 - exp((-2 * PI * min(cutoff, sampleRate * 0.45)) / sampleRate);
 }
 
 /** Per-sample multiplier of an exponential decay with time constant `seconds`. */
 function decay(seconds: number, sampleRate: number): number {
-  return Math.exp(-1 / (seconds * sampleRate));
+  return exp(-1 / (seconds * sampleRate));
 }
 
 /** xorshift32: the voice's own noise, from its event's seed. */
@@ -134,8 +138,8 @@ export class Synth {
     this.rate = options.sampleRate;
     this.events = events;
     this.reverb = new Reverb(options.sampleRate, 0.7 + 0.2 * options.reverb);
-    this.fadeIn = Math.min(options.totalFrames, Math.round(0.02 * this.rate));
-    this.fadeOut = Math.min(options.totalFrames, Math.round(Math.min(3, (options.totalFrames / this.rate) * 0.12) * this.rate));
+    this.fadeIn = min(options.totalFrames, round(0.02 * this.rate));
+    this.fadeOut = min(options.totalFrames, round(min(3, (options.totalFrames / this.rate) * 0.12) * this.rate));
   }
 
   get framesDone(): number {
@@ -144,7 +148,7 @@ export class Synth {
 
   /** The next `count` frames as interleaved 16-bit little-endian stereo PCM. */
   render(count: number): Uint8Array {
-    const n = Math.min(count, this.options.totalFrames - this.frame);
+    const n = min(count, this.options.totalFrames - this.frame);
     if (this.bus.left.length < n) {
       this.bus = { left: new Float32Array(n), right: new Float32Array(n), sendLeft: new Float32Array(n), sendRight: new Float32Array(n) };
     }
@@ -162,7 +166,7 @@ export class Synth {
     }
     const still: ActiveVoice[] = [];
     for (const voice of this.active) {
-      voice.render(this.bus, base, Math.min(stop, voice.end), base);
+      voice.render(this.bus, base, min(stop, voice.end), base);
       if (voice.end > stop) still.push(voice);
     }
     this.active = still;
@@ -176,7 +180,7 @@ export class Synth {
       let gain = 0.9;
       if (f < this.fadeIn) gain *= f / this.fadeIn;
       const fromEnd = total - f;
-      if (fromEnd <= this.fadeOut) gain *= 0.5 - 0.5 * Math.cos((Math.PI * (fromEnd - 1)) / Math.max(1, this.fadeOut));
+      if (fromEnd <= this.fadeOut) gain *= 0.5 - 0.5 * cos((PI * (fromEnd - 1)) / max(1, this.fadeOut));
       view.setInt16(i * 4, toPcm(limit((left[i] as number) * gain)), true);
       view.setInt16(i * 4 + 2, toPcm(limit((right[i] as number) * gain)), true);
     }
@@ -187,16 +191,16 @@ export class Synth {
   private voice(event: NoteEvent): ActiveVoice {
     const { signal, ring } = this.signalFor(event);
     const start = event.start;
-    const end = Math.min(this.options.totalFrames, start + ring);
-    const angle = ((Math.max(-1, Math.min(1, event.pan)) + 1) * Math.PI) / 4;
-    const gl = Math.cos(angle);
-    const gr = Math.sin(angle);
+    const end = min(this.options.totalFrames, start + ring);
+    const angle = ((max(-1, min(1, event.pan)) + 1) * PI) / 4;
+    const gl = cos(angle);
+    const gr = sin(angle);
     const send = event.send;
     let scratch = new Float32Array(0);
     return {
       end,
       render(out, from, to, base) {
-        const begin = Math.max(from, start);
+        const begin = max(from, start);
         const count = to - begin;
         if (count <= 0) return;
         if (scratch.length < count) scratch = new Float32Array(count);
@@ -218,7 +222,7 @@ export class Synth {
   /** The voice's signal and how many frames it sounds, release included. */
   private signalFor(event: NoteEvent): { signal: Signal; ring: number } {
     const sr = this.rate;
-    const s = (seconds: number) => Math.round(seconds * sr);
+    const s = (seconds: number) => round(seconds * sr);
     const f = event.freq;
     const dt = f / sr;
     const v = event.velocity;
@@ -356,11 +360,11 @@ export class Synth {
               pm = wrap(pm + dt * ratio);
               pc = wrap(pc + dt);
               tp = wrap(tp + trem);
-              const x = sin01(wrap(pc + (index * sin01(pm)) / (2 * Math.PI)));
+              const x = sin01(wrap(pc + (index * sin01(pm)) / (2 * PI)));
               level *= amp;
               index *= idx;
               let g = level * (n < attack ? n / attack : 1);
-              if (!bell && n > length) g *= Math.max(0, 1 - (n - length) / release);
+              if (!bell && n > length) g *= max(0, 1 - (n - length) / release);
               if (!bell) g *= 1 + 0.15 * sin01(tp);
               buf[i] = x * g * (bell ? 0.12 : 0.1) * v;
             }
@@ -388,7 +392,7 @@ export class Synth {
                 x += (levels[k] as number) * sin01(p[k] as number);
               }
               let g = n < attack ? n / attack : 1;
-              if (n > length) g *= Math.max(0, 1 - (n - length) / release);
+              if (n > length) g *= max(0, 1 - (n - length) / release);
               buf[i] = x * g * 0.14 * v;
             }
           },
@@ -397,7 +401,7 @@ export class Synth {
       case 'pluck': {
         // Karplus-Strong: a burst of noise circulating in a delay line one period long,
         // averaged on each pass (the string loses its highs first).
-        const line = new Float32Array(Math.max(2, Math.round(sr / f - 0.5)));
+        const line = new Float32Array(max(2, round(sr / f - 0.5)));
         const a = 0.35 + 0.5 * bright;
         let lp = 0;
         for (let i = 0; i < line.length; i += 1) {
@@ -407,7 +411,7 @@ export class Synth {
         let pos = 0;
         const release = s(0.12);
         return {
-          ring: Math.min(length + release, s(2)),
+          ring: min(length + release, s(2)),
           signal: (buf, count, n0) => {
             for (let i = 0; i < count; i += 1) {
               const n = n0 + i;
@@ -415,7 +419,7 @@ export class Synth {
               const out = line[pos] as number;
               line[pos] = 0.498 * (out + (line[next] as number));
               pos = next;
-              const g = n > length ? Math.max(0, 1 - (n - length) / release) : 1;
+              const g = n > length ? max(0, 1 - (n - length) / release) : 1;
               buf[i] = out * g * 0.32 * v;
             }
           },
@@ -506,7 +510,7 @@ export class Synth {
                 x = high * level * 0.6 + sin01(p) * tone;
               } else {
                 // Three quick bursts, then the tail: hands that do not clap at once.
-                const b = n < burst * 3 ? Math.exp(-(n % burst) / (burst * 0.35)) : level;
+                const b = n < burst * 3 ? exp(-(n % burst) / (burst * 0.35)) : level;
                 x = high * b * 0.8;
               }
               buf[i] = x * (snare ? 0.35 : 0.3) * v;
@@ -542,14 +546,14 @@ export class Synth {
 
 /** Soft knee above 0.8, never past ±1. */
 function limit(x: number): number {
-  const a = Math.abs(x);
+  const a = abs(x);
   if (a <= 0.8) return x;
-  const y = 0.8 + 0.2 * Math.tanh((a - 0.8) / 0.2);
+  const y = 0.8 + 0.2 * tanh((a - 0.8) / 0.2);
   return x < 0 ? -y : y;
 }
 
 function toPcm(x: number): number {
-  return Math.max(-32768, Math.min(32767, Math.round(x * 32767)));
+  return max(-32768, min(32767, round(x * 32767)));
 }
 
 /** A small Schroeder reverb (four damped combs and two allpasses per side, as in Freeverb). */
@@ -565,10 +569,10 @@ class Reverb {
     const combLengths = [1116, 1277, 1422, 1617];
     const allpassLengths = [556, 441];
     this.combs = [0, 23].map((spread) =>
-      combLengths.map((l) => ({ buffer: new Float32Array(Math.round((l + spread) * scale)), pos: 0, store: 0 })),
+      combLengths.map((l) => ({ buffer: new Float32Array(round((l + spread) * scale)), pos: 0, store: 0 })),
     );
     this.allpasses = [0, 23].map((spread) =>
-      allpassLengths.map((l) => ({ buffer: new Float32Array(Math.round((l + spread) * scale)), pos: 0 })),
+      allpassLengths.map((l) => ({ buffer: new Float32Array(round((l + spread) * scale)), pos: 0 })),
     );
   }
 

@@ -1,3 +1,4 @@
+import { floor } from './math.ts';
 /**
  * Calendar arithmetic on plain integers (days and seconds since 1970-01-01 UTC): faster than
  * `Date#toISOString` per row, and never touches the clock or the time zone.
@@ -22,14 +23,12 @@ function pad4(n: number): string {
  */
 export function civilPacked(day: number): number {
   const z = day + 719_468;
-  const era = Math.floor(z / 146_097);
+  const era = floor(z / 146_097);
   const doe = z - era * 146_097;
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
-  );
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const yoe = floor((doe - floor(doe / 1460) + floor(doe / 36_524) - floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + floor(yoe / 4) - floor(yoe / 100));
+  const mp = floor((5 * doy + 2) / 153);
+  const d = doy - floor((153 * mp + 2) / 5) + 1;
   const m = mp < 10 ? mp + 3 : mp - 9;
   return (yoe + era * 400 + (m <= 2 ? 1 : 0)) * 512 + m * 32 + d;
 }
@@ -37,27 +36,27 @@ export function civilPacked(day: number): number {
 /** 'YYYY-MM-DD' for a day number. */
 export function formatDay(day: number): string {
   const packed = civilPacked(day);
-  return `${pad4(Math.floor(packed / 512))}-${pad2((packed >> 5) & 15)}-${pad2(packed & 31)}`;
+  return `${pad4(floor(packed / 512))}-${pad2((packed >> 5) & 15)}-${pad2(packed & 31)}`;
 }
 
 /** 'YYYY-MM-DDTHH:MM:SSZ' for whole seconds since the epoch. */
 export function formatSecond(second: number): string {
-  const day = Math.floor(second / SECONDS_PER_DAY);
+  const day = floor(second / SECONDS_PER_DAY);
   let rest = second - day * SECONDS_PER_DAY;
-  const h = Math.floor(rest / 3600);
+  const h = floor(rest / 3600);
   rest -= h * 3600;
-  const m = Math.floor(rest / 60);
+  const m = floor(rest / 60);
   return `${formatDay(day)}T${pad2(h)}:${pad2(m)}:${pad2(rest - m * 60)}Z`;
 }
 
 /** Day number of an ISO date or date-time (its UTC calendar day). */
 export function parseDay(iso: string): number {
-  return Math.floor(parseMs(iso) / MS_PER_DAY);
+  return floor(parseMs(iso) / MS_PER_DAY);
 }
 
 /** Whole seconds since the epoch of an ISO date ('YYYY-MM-DD' is midnight UTC) or date-time. */
 export function parseSecond(iso: string): number {
-  return Math.floor(parseMs(iso) / 1000);
+  return floor(parseMs(iso) / 1000);
 }
 
 function parseMs(iso: string): number {
@@ -70,5 +69,5 @@ function parseMs(iso: string): number {
 export function isCalendarDate(text: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
   const ms = Date.parse(`${text}T00:00:00Z`);
-  return !Number.isNaN(ms) && formatDay(Math.floor(ms / MS_PER_DAY)) === text;
+  return !Number.isNaN(ms) && formatDay(floor(ms / MS_PER_DAY)) === text;
 }

@@ -1,4 +1,5 @@
 import { fmix32 } from './prng.ts';
+import { ceil, floor, imul, log2, max } from './math.ts';
 
 const TWO_POW_32 = 4_294_967_296;
 
@@ -21,11 +22,11 @@ export class Permutation {
     if (!Number.isInteger(size) || size < 1 || size > TWO_POW_32) {
       throw new RangeError(`permutation size ${size} is out of range`);
     }
-    const bits = Math.max(2, Math.ceil(Math.log2(size)));
-    this.loBits = Math.floor(bits / 2);
+    const bits = max(2, ceil(log2(size)));
+    this.loBits = floor(bits / 2);
     this.loSize = 2 ** this.loBits;
     this.hiSize = 2 ** (bits - this.loBits);
-    this.keys = [1, 2, 3, 4].map((round) => fmix32(seed ^ Math.imul(round, 0x27d4eb2f)));
+    this.keys = [1, 2, 3, 4].map((round) => fmix32(seed ^ imul(round, 0x27d4eb2f)));
   }
 
   at(index: number): number {
@@ -37,7 +38,7 @@ export class Permutation {
 
   private round(x: number): number {
     // Unbalanced halves: hi has hiSize values, lo has loSize; each step is invertible.
-    let hi = Math.floor(x / this.loSize);
+    let hi = floor(x / this.loSize);
     let lo = x - hi * this.loSize;
     const [k0, k1, k2, k3] = this.keys as [number, number, number, number];
     hi = (hi ^ fmix32(lo ^ k0)) & (this.hiSize - 1);
@@ -59,6 +60,6 @@ export function uniqueIndexer(span: number, seed: number): (row: number) => numb
     return (row) => permutation.at(row);
   }
   const permutation = new Permutation(TWO_POW_32, seed);
-  const stretch = Math.floor(span / TWO_POW_32);
+  const stretch = floor(span / TWO_POW_32);
   return (row) => permutation.at(row) * stretch;
 }

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { floor, imul } from './math.ts';
 
 /**
  * Counter-based randomness: every value is a pure function of (field seed, row index).
@@ -13,16 +14,16 @@ const TWO_POW_32 = 4_294_967_296;
 /** MurmurHash3's finaliser: a bijection on 32-bit integers with good avalanche. */
 export function fmix32(h: number): number {
   h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
+  h = imul(h, 0x85ebca6b);
   h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
+  h = imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
 }
 
 function hashString(h: number, text: string): number {
   for (let i = 0; i < text.length; i += 1) {
-    h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+    h = imul(h ^ text.charCodeAt(i), 0x01000193);
   }
   return fmix32(h ^ text.length);
 }
@@ -34,14 +35,14 @@ function hashString(h: number, text: string): number {
  */
 export function deriveSeed(seed: number, ...labels: string[]): number {
   let h = fmix32((seed >>> 0) ^ 0x5bd1e995);
-  h = fmix32(h ^ Math.floor(seed / TWO_POW_32));
+  h = fmix32(h ^ floor(seed / TWO_POW_32));
   for (const label of labels) h = hashString(h ^ 0x2545f491, label);
   return h;
 }
 
 /** One 32-bit draw for (seed, row): for a fixed seed, distinct rows give distinct values. */
 export function hashRow(seed: number, row: number): number {
-  return fmix32((Math.imul(row, GOLDEN) + seed) | 0);
+  return fmix32((imul(row, GOLDEN) + seed) | 0);
 }
 
 /** A seed for jobs that did not give one; reported in metadata.json so the run can be repeated. */
@@ -70,18 +71,18 @@ export class RowRandom {
   next(): number {
     const k = this.drawn;
     this.drawn = k + 1;
-    return k === 0 ? this.base : fmix32((this.base + Math.imul(k, GOLDEN)) | 0);
+    return k === 0 ? this.base : fmix32((this.base + imul(k, GOLDEN)) | 0);
   }
 
   /** Uniform integer in [0, n) for n ≤ 2^32. */
   below(n: number): number {
-    return Math.floor((this.next() / TWO_POW_32) * n);
+    return floor((this.next() / TWO_POW_32) * n);
   }
 
   /** Uniform integer in [0, n) for any n ≤ 2^53 (two draws when n needs them). */
   belowLarge(n: number): number {
     if (n <= TWO_POW_32) return this.below(n);
-    return Math.floor(this.float53() * n);
+    return floor(this.float53() * n);
   }
 
   /** Uniform in [0, 1) with 32 bits. */

@@ -444,7 +444,7 @@ export function createFairScheduler(options: FairSchedulerOptions) {
     const topWaiting = values[i++] as string[];
     const topRunning = values[i++] as string[];
     out.clientsWaiting = Number(values[i++]);
-    out.clientsRunning = Number(values[i++]);
+    out.clientsRunning = Number(values[i]);
     const clients = new Map<string, ClientLoad>();
     const entry = (id: string): ClientLoad => {
       let load = clients.get(id);

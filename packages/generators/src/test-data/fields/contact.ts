@@ -5,6 +5,7 @@ import type { ByteChunk } from '../writers/bytes.ts';
 import { allPlain, pool, rawPool } from './context.ts';
 import type { FieldContext, ValueColumn } from './context.ts';
 import { perRowText, TEXT, withRowSuffix } from './text-common.ts';
+import { floor, min } from '../math.ts';
 
 /** People and places: names, emails, phones, addresses, URLs. */
 
@@ -133,7 +134,7 @@ export function phone(context: FieldContext): ValueColumn {
         let divisor = 10 ** (slots - 1);
         out.bytes(quote);
         writeTemplate(out, parts, () => {
-          const d = Math.floor(n / divisor);
+          const d = floor(n / divisor);
           n -= d * divisor;
           divisor /= 10;
           return d;
@@ -143,7 +144,7 @@ export function phone(context: FieldContext): ValueColumn {
     };
   }
   // The last 6 digits vary; the rest (country, area and exchange prefix) keeps the locale's shape.
-  const templates = samples.map((s) => digitTemplate(s, Math.min(6, countDigits(s) - 1)));
+  const templates = samples.map((s) => digitTemplate(s, min(6, countDigits(s) - 1)));
   const digit = (): number => random.below(10);
   return {
     sqlType: TEXT,

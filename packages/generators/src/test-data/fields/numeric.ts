@@ -4,6 +4,7 @@ import { decimalRange } from '../ranges.ts';
 import type { FieldOf } from '../schema/fields.ts';
 import { ByteChunk, utf8 } from '../writers/bytes.ts';
 import type { FieldContext, ValueColumn } from './context.ts';
+import { abs, floor, max, min } from '../math.ts';
 
 const DASH = 45;
 const MINUS = 45;
@@ -51,7 +52,7 @@ export function uuidColumn(context: FieldContext): ValueColumn {
 export function indexPicker(context: FieldContext, span: number): (row: number) => number {
   if (context.unique) return uniqueIndexer(span, deriveSeed(context.seed, 'unique'));
   const random = new RowRandom(context.seed);
-  return (row) => Math.min(span - 1, random.at(row).belowLarge(span));
+  return (row) => min(span - 1, random.at(row).belowLarge(span));
 }
 
 export function integerColumn(field: FieldOf<'integer'>, context: FieldContext): ValueColumn {
@@ -71,8 +72,8 @@ function writeScaled(out: ByteChunk, value: number, scale: number, decimals: num
     out.int(value);
     return;
   }
-  const magnitude = Math.abs(value);
-  const whole = Math.floor(magnitude / scale);
+  const magnitude = abs(value);
+  const whole = floor(magnitude / scale);
   if (value < 0) out.byte(MINUS);
   out.uint(whole);
   out.byte(POINT);
@@ -82,7 +83,7 @@ function writeScaled(out: ByteChunk, value: number, scale: number, decimals: num
 export function numberColumn(field: FieldOf<'number'>, context: FieldContext): ValueColumn {
   const { scale, lo, hi } = decimalRange(field);
   const pick = indexPicker(context, hi - lo + 1);
-  const digits = Math.max(String(Math.max(Math.abs(lo), Math.abs(hi))).length, field.decimals + 1);
+  const digits = max(String(max(abs(lo), abs(hi))).length, field.decimals + 1);
   return {
     sqlType: `NUMERIC(${digits}, ${field.decimals})`,
     write: (row, out) => writeScaled(out, lo + pick(row), scale, field.decimals),

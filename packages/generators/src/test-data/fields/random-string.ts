@@ -4,6 +4,7 @@ import { CHARSETS } from '../schema/fields.ts';
 import type { FieldOf } from '../schema/fields.ts';
 import { utf8 } from '../writers/bytes.ts';
 import type { FieldContext, ValueColumn } from './context.ts';
+import { floor, max } from '../math.ts';
 
 /**
  * Random characters. When unique, the first k characters spell a permutation of the row
@@ -19,11 +20,11 @@ export function randomString(field: FieldOf<'string'>, context: FieldContext): V
     while (base ** prefix < context.rows) prefix += 1;
     number = uniqueIndexer(base ** prefix, deriveSeed(context.seed, 'unique'));
   }
-  const minLength = Math.max(field.min_length, prefix);
+  const minLength = max(field.min_length, prefix);
   const quote = utf8(context.encoder.quote);
   const empty = utf8(context.encoder.text(''));
   return {
-    sqlType: `VARCHAR(${Math.max(1, field.max_length)})`,
+    sqlType: `VARCHAR(${max(1, field.max_length)})`,
     write(row, out) {
       random.at(row);
       const length = minLength + random.below(field.max_length - minLength + 1);
@@ -35,7 +36,7 @@ export function randomString(field: FieldOf<'string'>, context: FieldContext): V
       if (number) {
         let n = number(row);
         for (let i = 0; i < prefix; i += 1) {
-          const q = Math.floor(n / base);
+          const q = floor(n / base);
           out.byte(chars[n - q * base] as number);
           n = q;
         }

@@ -5,6 +5,7 @@ import { utf8 } from '../writers/bytes.ts';
 import type { ByteChunk } from '../writers/bytes.ts';
 import type { FieldContext, ValueColumn } from './context.ts';
 import { indexPicker } from './numeric.ts';
+import { floor } from '../math.ts';
 
 const SECONDS_PER_DAY = 86_400;
 const DASH = 45;
@@ -14,7 +15,7 @@ const Z = 90;
 
 function writeDay(out: ByteChunk, day: number): void {
   const packed = civilPacked(day);
-  out.padded(Math.floor(packed / 512), 4);
+  out.padded(floor(packed / 512), 4);
   out.byte(DASH);
   out.padded((packed >> 5) & 15, 2);
   out.byte(DASH);
@@ -43,11 +44,11 @@ export function dateTimeColumn(field: FieldOf<'datetime'>, context: FieldContext
     sqlType: 'TIMESTAMP WITH TIME ZONE',
     write(row, out) {
       const second = first + pick(row);
-      const day = Math.floor(second / SECONDS_PER_DAY);
+      const day = floor(second / SECONDS_PER_DAY);
       let rest = second - day * SECONDS_PER_DAY;
-      const h = Math.floor(rest / 3600);
+      const h = floor(rest / 3600);
       rest -= h * 3600;
-      const m = Math.floor(rest / 60);
+      const m = floor(rest / 60);
       out.bytes(quote);
       writeDay(out, day);
       out.byte(T);

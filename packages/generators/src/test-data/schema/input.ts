@@ -122,8 +122,8 @@ export interface TestDataInput {
   seed?: number;
   locale: RawTestDataInput['locale'];
   sql: RawTestDataInput['sql'];
-  /** Hybrid mode: ask the LLM for domain-specific value pools (see enhance/). */
-  enhance: boolean;
+  /** Hybrid mode: ask the LLM for domain-specific value pools (see enhance/). Absent when off. */
+  enhance?: true;
   enhance_fields?: string[];
   domain?: string;
   /** Pools given by the client, by field reference. */
@@ -141,7 +141,7 @@ function normalise(raw: RawTestDataInput): TestDataInput {
     ...(raw.seed === undefined ? {} : { seed: raw.seed }),
     locale: raw.locale,
     sql: raw.sql,
-    enhance: raw.enhance,
+    ...(raw.enhance ? { enhance: true as const } : {}),
     ...(raw.enhance_fields === undefined ? {} : { enhance_fields: raw.enhance_fields }),
     ...(raw.domain === undefined ? {} : { domain: raw.domain }),
     ...(raw.value_pools === undefined ? {} : { value_pools: raw.value_pools }),

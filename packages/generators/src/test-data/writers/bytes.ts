@@ -1,3 +1,4 @@
+import { floor, max } from '../math.ts';
 /**
  * A growable byte buffer that rows are written into directly. Assembling output as JS strings
  * (a rope of ~20 pieces per row, flattened and UTF-8 encoded per chunk) cost about as much as
@@ -16,7 +17,7 @@ export class ByteChunk {
   /** The buffer, with room for `n` more bytes at `length`. */
   private room(n: number): Buffer {
     if (this.length + n > this.buffer.length) {
-      const next = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + n));
+      const next = Buffer.allocUnsafe(max(this.buffer.length * 2, this.length + n));
       this.buffer.copy(next, 0, 0, this.length);
       this.buffer = next;
     }
@@ -62,13 +63,13 @@ export class ByteChunk {
       return;
     }
     let digits = 1;
-    for (let v = value; v >= 10; v = Math.floor(v / 10)) digits += 1;
+    for (let v = value; v >= 10; v = floor(v / 10)) digits += 1;
     const buffer = this.room(digits);
     let at = this.length + digits;
     this.length = at;
     let v = value;
     while (v >= 10) {
-      const q = Math.floor(v / 10);
+      const q = floor(v / 10);
       at -= 1;
       buffer[at] = 48 + (v - q * 10);
       v = q;
@@ -89,7 +90,7 @@ export class ByteChunk {
     const buffer = this.room(width);
     let v = value;
     for (let i = this.length + width - 1; i >= this.length; i -= 1) {
-      const q = Math.floor(v / 10);
+      const q = floor(v / 10);
       buffer[i] = 48 + (v - q * 10);
       v = q;
     }

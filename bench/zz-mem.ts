@@ -1,0 +1,12 @@
+import { startBenchStack, rssOf } from './lib/genq.ts';
+import { readFile } from 'node:fs/promises';
+const bench = await startBenchStack({ workers: 1, concurrency: 2, generators: 'noop', env: { NODE_OPTIONS: '--import /tmp/genqmem/mem-preload.mjs' } });
+await new Promise((r) => setTimeout(r, 3000));
+const pid = bench.stack.apis[0]!.child.pid!;
+const wpid = bench.stack.workers[0]!.child.pid!;
+for (const p of [pid, wpid]) process.kill(p, 'SIGUSR2');
+await new Promise((r) => setTimeout(r, 1000));
+console.log('api rss', (await rssOf(pid)) / 1e6, JSON.parse(await readFile(`/tmp/genqmem/${pid}.json`, 'utf8')));
+console.log('worker rss', (await rssOf(wpid)) / 1e6, JSON.parse(await readFile(`/tmp/genqmem/${wpid}.json`, 'utf8')));
+console.log((await readFile(`/proc/${pid}/smaps_rollup`, 'utf8')));
+await bench.close();
