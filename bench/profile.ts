@@ -5,6 +5,7 @@
  * backends of the bench database) and each profile's heaviest functions.
  *
  *   npx tsx bench/profile.ts [jobs]     (default 5000; profiles land in var/profiles/)
+ *   npx tsx bench/profile.ts --show [jobs]   prints the profiles of the last run again
  */
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -66,7 +67,16 @@ function heaviest(profile: CpuProfile, jobs: number, top: number): string[] {
   ];
 }
 
+async function show(jobs: number): Promise<void> {
+  for (const file of (await readdir(DIR)).filter((f) => f.endsWith('.cpuprofile'))) {
+    const profile = JSON.parse(await readFile(path.join(DIR, file), 'utf8')) as CpuProfile;
+    console.log(`\n${file}:`);
+    for (const line of heaviest(profile, jobs, 20)) console.log(`  ${line}`);
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === '--show') return show(Number(process.argv[3] ?? 5_000));
   const jobs = Number(process.argv[2] ?? 5_000);
   await rm(DIR, { recursive: true, force: true });
   await mkdir(DIR, { recursive: true });
@@ -133,11 +143,7 @@ async function main(): Promise<void> {
 
     for (const p of [...bench.stack.apis, ...bench.stack.workers]) p.child.kill('SIGUSR2');
     await sleep(3_000);
-    for (const file of (await readdir(DIR)).filter((f) => f.endsWith('.cpuprofile'))) {
-      const profile = JSON.parse(await readFile(path.join(DIR, file), 'utf8')) as CpuProfile;
-      console.log(`\n${file}:`);
-      for (const line of heaviest(profile, jobs, 20)) console.log(`  ${line}`);
-    }
+    await show(jobs);
   } finally {
     await redis.quit();
     await bench.close();

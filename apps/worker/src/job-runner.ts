@@ -218,7 +218,8 @@ export function createJobRunner(deps: JobRunnerDeps) {
       controller.signal.throwIfAborted();
       reporter.report('saving', 100, 'packing the result');
       const result = await deps.artifacts.zipResult(jobId, row.target);
-      await reporter.flush();
+      // markCompleted sets the whole state: a progress write still pending would be wasted.
+      await reporter.drain();
       const completed = await deps.jobs.markCompleted(jobId, {
         ...result,
         meta: summary?.metadata ?? null,

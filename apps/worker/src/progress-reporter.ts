@@ -16,8 +16,12 @@ export interface ProgressReporterOptions {
 
 /**
  * Turns a generator's progress calls into events and row updates: stages and percent only
- * move forward, events are throttled, and the row is written at most once per interval.
- * Writes are chained so they land in order; `flush()` waits for them before a terminal write.
+ * move forward, events are throttled (stage changes always go out), and the row is written at
+ * most once per interval, trailing: a change not written yet is written when the interval
+ * ends, so the row is never more than one interval behind. Events and row writes each keep
+ * their order on their own chain, so an event never waits for a row write. `flush()` writes
+ * what is pending and waits for both before a terminal write; `drain()` waits without
+ * writing, for a terminal write that sets the whole state anyway (completed).
  */
 export function createProgressReporter(options: ProgressReporterOptions) {
   const publishIntervalMs = options.publishIntervalMs ?? 100;
@@ -25,15 +29,17 @@ export function createProgressReporter(options: ProgressReporterOptions) {
   let percent = 0;
   let message: string | null = null;
   let lastPublish = 0;
-  let lastDbWrite = 0;
+  // The row was written when the attempt was claimed.
+  let lastDbWrite = Date.now();
   let dbDirty = false;
-  let chain: Promise<unknown> = Promise.resolve();
+  let dbTimer: NodeJS.Timeout | undefined;
+  let events: Promise<unknown> = Promise.resolve();
+  let rows: Promise<unknown> = Promise.resolve();
 
-  const enqueue = (work: () => Promise<unknown>, what: string): void => {
-    chain = chain.then(work).catch((error: unknown) => {
+  const chained = (chain: Promise<unknown>, work: () => Promise<unknown>, what: string) =>
+    chain.then(work).catch((error: unknown) => {
       options.logger.warn(`could not ${what}`, { error: String(error) });
     });
-  };
 
   const publishNow = (): void => {
     lastPublish = Date.now();
@@ -45,14 +51,20 @@ export function createProgressReporter(options: ProgressReporterOptions) {
       message,
       timestamp: new Date().toISOString(),
     };
-    enqueue(() => options.publisher.publish(event), 'publish progress');
+    events = chained(events, () => options.publisher.publish(event), 'publish progress');
   };
 
   const writeNow = (): void => {
+    clearTimeout(dbTimer);
+    dbTimer = undefined;
     lastDbWrite = Date.now();
     dbDirty = false;
     const [s, p, m] = [stage, percent, message];
-    enqueue(() => options.jobs.recordProgress(options.jobId, s, p, m), 'record progress');
+    rows = chained(
+      rows,
+      () => options.jobs.recordProgress(options.jobId, s, p, m),
+      'record progress',
+    );
   };
 
   return {
@@ -71,12 +83,28 @@ export function createProgressReporter(options: ProgressReporterOptions) {
       dbDirty = true;
       const now = Date.now();
       if (stageChanged || now - lastPublish >= publishIntervalMs) publishNow();
-      if (stageChanged || now - lastDbWrite >= options.dbIntervalMs) writeNow();
+      if (now - lastDbWrite >= options.dbIntervalMs) writeNow();
+      else if (!dbTimer) {
+        dbTimer = setTimeout(
+          () => {
+            if (dbDirty) writeNow();
+          },
+          lastDbWrite + options.dbIntervalMs - now,
+        );
+        dbTimer.unref();
+      }
     },
-    /** Waits until every event and row write issued so far has landed. */
+    /** Writes the latest state if not written yet, then waits for every event and write. */
     async flush(): Promise<void> {
       if (dbDirty) writeNow();
-      await chain;
+      await Promise.all([events, rows]);
+    },
+    /** Waits for every event and write issued so far; a pending row write is dropped. */
+    async drain(): Promise<void> {
+      clearTimeout(dbTimer);
+      dbTimer = undefined;
+      dbDirty = false;
+      await Promise.all([events, rows]);
     },
     current: () => ({ stage, percent, message }),
   };

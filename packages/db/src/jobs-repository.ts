@@ -1,5 +1,6 @@
 import type { JobStatus } from '@genq/core';
 import type { Database } from './client.ts';
+import { coalesce } from './coalesce.ts';
 import { Prisma, type Job } from './generated/client.ts';
 
 export type JobRecord = Job;
@@ -36,8 +37,129 @@ export interface JobResult {
 
 const ACTIVE: JobStatus[] = ['queued', 'retrying', 'running'];
 
+/** Each field of a job row and its column, for raw statements that return whole rows. */
+const JOB_COLUMNS: Record<keyof JobRecord, string> = {
+  id: 'id',
+  clientId: 'client_id',
+  batchId: 'batch_id',
+  generator: 'generator',
+  input: 'input',
+  priority: 'priority',
+  status: 'status',
+  currentStep: 'current_step',
+  progress: 'progress',
+  message: 'message',
+  attempts: 'attempts',
+  maxAttempts: 'max_attempts',
+  error: 'error',
+  errorCode: 'error_code',
+  resultPath: 'result_path',
+  resultSize: 'result_size',
+  resultFiles: 'result_files',
+  resultMeta: 'result_meta',
+  nextAttemptAt: 'next_attempt_at',
+  workerId: 'worker_id',
+  cancelRequestedAt: 'cancel_requested_at',
+  idempotencyKey: 'idempotency_key',
+  target: 'target',
+  webhook: 'webhook',
+  webhookLastDelivery: 'webhook_last_delivery',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+  startedAt: 'started_at',
+  completedAt: 'completed_at',
+};
+const RETURNING_JOB = Prisma.raw(
+  Object.entries(JOB_COLUMNS)
+    .map(([field, column]) => `j.${column} AS "${field}"`)
+    .join(', '),
+);
+
+const startData = (workerId: string) => ({
+  status: 'running' as const,
+  currentStep: 'loading_model',
+  progress: 0,
+  message: null,
+  attempts: { increment: 1 },
+  workerId,
+  nextAttemptAt: null,
+  startedAt: new Date(),
+  completedAt: null,
+});
+
 /** Every read and write of the `jobs` table. Status changes are guarded by the current status. */
 export function createJobsRepository(db: Database) {
+  // A worker claims and completes many jobs at once: under load these calls share statements
+  // (and commits) instead of taking one round trip each; every row keeps its own guard.
+  const startAttempt = coalesce<{ id: string; workerId: string }, JobRecord | null>({
+    key: (item) => item.id,
+    async runOne({ id, workerId }) {
+      const [row] = await db.job.updateManyAndReturn({
+        where: { id, status: { in: ACTIVE }, cancelRequestedAt: null },
+        data: startData(workerId),
+      });
+      return row ?? null;
+    },
+    async runMany(items) {
+      const workerId = items[0]!.workerId;
+      if (items.some((item) => item.workerId !== workerId)) throw new Error('mixed workers');
+      const rows = await db.job.updateManyAndReturn({
+        where: {
+          id: { in: items.map((item) => item.id) },
+          status: { in: ACTIVE },
+          cancelRequestedAt: null,
+        },
+        data: startData(workerId),
+      });
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return items.map((item) => byId.get(item.id) ?? null);
+    },
+  });
+
+  const markCompleted = coalesce<{ id: string; result: JobResult }, JobRecord | null>({
+    key: (item) => item.id,
+    async runOne({ id, result }) {
+      const [row] = await db.job.updateManyAndReturn({
+        where: { id, status: 'running' },
+        data: {
+          status: 'completed',
+          currentStep: 'completed',
+          progress: 100,
+          message: 'completed',
+          error: null,
+          errorCode: null,
+          resultPath: result.path,
+          resultSize: result.size,
+          resultFiles: result.files,
+          resultMeta: (result.meta ?? Prisma.DbNull) as Prisma.InputJsonValue,
+          completedAt: new Date(),
+        },
+      });
+      return row ?? null;
+    },
+    async runMany(items) {
+      const now = new Date();
+      const values = Prisma.join(
+        items.map(
+          ({ id, result }) =>
+            Prisma.sql`(${id}::uuid, ${result.path}::text, ${result.size}::bigint, ${result.files}::int, ${result.meta === null ? null : JSON.stringify(result.meta)}::jsonb)`,
+        ),
+      );
+      const rows = await db.$queryRaw<JobRecord[]>`
+        UPDATE jobs AS j
+           SET status = 'completed', current_step = 'completed', progress = 100,
+               message = 'completed', error = NULL, error_code = NULL,
+               result_path = v.path, result_size = v.size, result_files = v.files,
+               result_meta = v.meta, completed_at = ${now}::timestamptz,
+               updated_at = ${now}::timestamptz
+          FROM (VALUES ${values}) AS v(id, path, size, files, meta)
+         WHERE j.id = v.id AND j.status = 'running'
+        RETURNING ${RETURNING_JOB}`;
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return items.map((item) => byId.get(item.id) ?? null);
+    },
+  });
+
   return {
     async create(job: NewJob): Promise<JobRecord> {
       return db.job.create({ data: toCreateInput(job) });
@@ -90,21 +212,7 @@ export function createJobsRepository(db: Database) {
      * (cancelled, finished, deleted), so the worker drops it.
      */
     async startAttempt(id: string, workerId: string): Promise<JobRecord | null> {
-      const [row] = await db.job.updateManyAndReturn({
-        where: { id, status: { in: ACTIVE }, cancelRequestedAt: null },
-        data: {
-          status: 'running',
-          currentStep: 'loading_model',
-          progress: 0,
-          message: null,
-          attempts: { increment: 1 },
-          workerId,
-          nextAttemptAt: null,
-          startedAt: new Date(),
-          completedAt: null,
-        },
-      });
-      return row ?? null;
+      return startAttempt({ id, workerId });
     },
 
     async recordProgress(
@@ -120,23 +228,7 @@ export function createJobsRepository(db: Database) {
     },
 
     async markCompleted(id: string, result: JobResult): Promise<JobRecord | null> {
-      const [row] = await db.job.updateManyAndReturn({
-        where: { id, status: 'running' },
-        data: {
-          status: 'completed',
-          currentStep: 'completed',
-          progress: 100,
-          message: 'completed',
-          error: null,
-          errorCode: null,
-          resultPath: result.path,
-          resultSize: result.size,
-          resultFiles: result.files,
-          resultMeta: (result.meta ?? Prisma.DbNull) as Prisma.InputJsonValue,
-          completedAt: new Date(),
-        },
-      });
-      return row ?? null;
+      return markCompleted({ id, result });
     },
 
     /** Ends the job as failed from any active status. */

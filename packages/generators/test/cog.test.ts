@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { WaveFile as WaveFileClass } from 'wavefile';
 import winston from 'winston';
 import { UnrecoverableGenerationError, type WorkingStage } from '@genq/core';
 import type { Generator, OutputWriter } from '../src/generator.ts';
@@ -14,10 +15,17 @@ import { createMusicGenerator, wavHeader } from '../src/music/index.ts';
 import { CogPredictionFailedError, cogOutputRefs, newPredictionId } from '../src/providers/cog.ts';
 import { ProviderError, UnrecoverableProviderError } from '../src/providers/provider-errors.ts';
 // Imported by path: the package index also loads the database and stack helpers.
-import { dataUri, startFakeCog, type FakeCog, type FakeCogStep } from '../../test-utils/src/fake-cog.ts';
+import {
+  dataUri,
+  startFakeCog,
+  type FakeCog,
+  type FakeCogStep,
+} from '../../test-utils/src/fake-cog.ts';
 import { TINY_PNG } from '../../test-utils/src/fake-openai-images.ts';
 
-const { WaveFile } = createRequire(import.meta.url)('wavefile') as typeof import('wavefile');
+const { WaveFile } = createRequire(import.meta.url)('wavefile') as {
+  WaveFile: typeof WaveFileClass;
+};
 
 const silentLogger = winston.createLogger({ silent: true });
 const roots: string[] = [];
@@ -88,7 +96,13 @@ function imageSettings(server: FakeCog, extra: Partial<ImageSettings['cog']> = {
 }
 
 function musicSettings(server: FakeCog): MusicSettings {
-  return { provider: 'cog', cog: { url: server.url }, timeoutMs: 5_000, maxRetries: 2, sleep: quickSleep };
+  return {
+    provider: 'cog',
+    cog: { url: server.url },
+    timeoutMs: 5_000,
+    maxRetries: 2,
+    sleep: quickSleep,
+  };
 }
 
 const png = (seed: number) => dataUri(Buffer.concat([TINY_PNG, Buffer.from([seed])]), 'image/png');
@@ -128,9 +142,9 @@ describe('cog image provider', () => {
       seed: 11,
     });
     expect(await job.files()).toEqual(['image-1.png', 'image-2.png', 'metadata.json']);
-    expect((await job.bytes('image-2.png')).equals(Buffer.concat([TINY_PNG, Buffer.from([2])]))).toBe(
-      true,
-    );
+    expect(
+      (await job.bytes('image-2.png')).equals(Buffer.concat([TINY_PNG, Buffer.from([2])])),
+    ).toBe(true);
     const metadata = await job.metadata();
     expect(metadata).toMatchObject({
       provider: 'cog',
@@ -150,7 +164,10 @@ describe('cog image provider', () => {
       logs: ['', ' 10%|█         | 2/20', ' 45%|████▌     | 9/20'],
       result: { status: 'succeeded', output: [url] },
     });
-    const job = await startJob(createImageGenerator(imageSettings(server)), { prompt: 'a slow one', seed: 1 });
+    const job = await startJob(createImageGenerator(imageSettings(server)), {
+      prompt: 'a slow one',
+      seed: 1,
+    });
     await job.done;
 
     const id = (server.requests[0]?.body as { id: string }).id;
@@ -178,7 +195,10 @@ describe('cog image provider', () => {
     const server = await fakeCog([
       {
         statuses: ['processing'],
-        result: { status: 'failed', error: 'NSFW content detected. Try running it again, or try a different prompt.' },
+        result: {
+          status: 'failed',
+          error: 'NSFW content detected. Try running it again, or try a different prompt.',
+        },
       },
     ]);
     const job = await startJob(createImageGenerator(imageSettings(server)), { prompt: 'x' });
@@ -229,15 +249,25 @@ describe('cog image provider', () => {
     ).done.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderError);
     expect((error as ProviderError).attempts).toBe(3);
-    expect((error as Error).message).toMatch(/^Cog server request POST 127\.0\.0\.1:\d+\/predictions failed after 3 attempts/);
+    expect((error as Error).message).toMatch(
+      /^Cog server request POST 127\.0\.0\.1:\d+\/predictions failed after 3 attempts/,
+    );
   });
 
   it('sends a cancel request when the job is cancelled while the prediction runs', async () => {
     const server = await fakeCog([
-      { statuses: ['starting', 'processing'], hold: true, result: { status: 'succeeded', output: png(1) } },
+      {
+        statuses: ['starting', 'processing'],
+        hold: true,
+        result: { status: 'succeeded', output: png(1) },
+      },
     ]);
     const controller = new AbortController();
-    const job = await startJob(createImageGenerator(imageSettings(server)), { prompt: 'x' }, controller.signal);
+    const job = await startJob(
+      createImageGenerator(imageSettings(server)),
+      { prompt: 'x' },
+      controller.signal,
+    );
     const started = Date.now();
     while (server.requests.filter((r) => r.method === 'GET').length < 3) {
       if (Date.now() - started > 10_000) throw new Error('no polls');
@@ -247,7 +277,10 @@ describe('cog image provider', () => {
     await expect(job.done).rejects.toThrow('job was cancelled');
     const id = (server.requests[0]?.body as { id: string }).id;
     expect(server.cancels).toEqual([id]);
-    expect(server.requests.at(-1)).toMatchObject({ method: 'POST', path: `/predictions/${id}/cancel` });
+    expect(server.requests.at(-1)).toMatchObject({
+      method: 'POST',
+      path: `/predictions/${id}/cancel`,
+    });
     expect(server.predictions.get(id)?.cancelled).toBe(true);
     expect(await job.files()).toEqual([]);
   });
@@ -257,9 +290,9 @@ describe('cog image provider', () => {
       { statuses: ['processing'], hold: true, result: { status: 'succeeded', output: png(1) } },
     ]);
     const settings = imageSettings(server, { predictionTimeoutMs: 50 });
-    const error = await (await startJob(createImageGenerator(settings), { prompt: 'x' })).done.catch(
-      (e: unknown) => e,
-    );
+    const error = await (
+      await startJob(createImageGenerator(settings), { prompt: 'x' })
+    ).done.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderError);
     expect((error as Error).message).toMatch(/was still processing after \d+ s; cancelled it/);
     expect(server.cancels).toHaveLength(1);
@@ -275,7 +308,10 @@ describe('cog image provider', () => {
     expect((busyError as Error).message).toContain('busy with another prediction');
 
     const invalid = await fakeCog([
-      { status: 422, body: { detail: [{ loc: ['body', 'input', 'width'], msg: 'must be a multiple of 64' }] } },
+      {
+        status: 422,
+        body: { detail: [{ loc: ['body', 'input', 'width'], msg: 'must be a multiple of 64' }] },
+      },
     ]);
     const invalidError = await (
       await startJob(createImageGenerator(imageSettings(invalid)), { prompt: 'x' })
@@ -294,17 +330,27 @@ describe('cog image provider', () => {
       { prompt: 'x', count: 3, seed: 100 },
     );
     await job.done;
-    const inputs = server.requests.map((r) => (r.body as { input: { num_outputs: number; seed: number } }).input);
+    const inputs = server.requests.map(
+      (r) => (r.body as { input: { num_outputs: number; seed: number } }).input,
+    );
     expect(inputs.map((i) => [i.num_outputs, i.seed])).toEqual([
       [2, 100],
       [1, 102],
     ]);
-    expect(await job.files()).toEqual(['image-1.png', 'image-2.png', 'image-3.png', 'metadata.json']);
+    expect(await job.files()).toEqual([
+      'image-1.png',
+      'image-2.png',
+      'image-3.png',
+      'metadata.json',
+    ]);
   });
 
   it('completes with a warning when the model returns fewer images, and fails when it returns none or no image', async () => {
     const fewer = await fakeCog([{ result: { status: 'succeeded', output: [png(1)] } }]);
-    const job = await startJob(createImageGenerator(imageSettings(fewer)), { prompt: 'x', count: 2 });
+    const job = await startJob(createImageGenerator(imageSettings(fewer)), {
+      prompt: 'x',
+      count: 2,
+    });
     await job.done;
     expect((await job.metadata()).warnings).toEqual([
       expect.stringMatching(/returned 1 image of 2 asked/),
@@ -338,7 +384,10 @@ describe('cog music provider', () => {
   it('runs a MusicGen-style prediction and writes the WAV it returns', async () => {
     const server = await fakeCog();
     const url = server.file('music.wav', silentWav(20), 'audio/wav');
-    server.enqueue({ statuses: ['starting', 'processing'], result: { status: 'succeeded', output: url } });
+    server.enqueue({
+      statuses: ['starting', 'processing'],
+      result: { status: 'succeeded', output: url },
+    });
     const job = await startJob(createMusicGenerator(musicSettings(server)), {
       prompt: 'lofi piano',
       duration: 20,
@@ -372,15 +421,24 @@ describe('cog music provider', () => {
       { result: { status: 'succeeded', output: dataUri(silentWav(2), 'audio/wav') } },
       { result: { status: 'succeeded', output: dataUri(TINY_PNG, 'image/png') } },
     ]);
-    const ok = await startJob(createMusicGenerator(musicSettings(server)), { prompt: 'x', duration: 2 });
+    const ok = await startJob(createMusicGenerator(musicSettings(server)), {
+      prompt: 'x',
+      duration: 2,
+    });
     await ok.done;
     expect(await ok.metadata()).toMatchObject({ decoded_duration_s: 2 });
-    const bad = await startJob(createMusicGenerator(musicSettings(server)), { prompt: 'x', duration: 2 });
+    const bad = await startJob(createMusicGenerator(musicSettings(server)), {
+      prompt: 'x',
+      duration: 2,
+    });
     await expect(bad.done).rejects.toThrow('Cog output is not audio');
   });
 
   it('fails at once when not configured', async () => {
-    const job = await startJob(createMusicGenerator({ provider: 'cog' }), { prompt: 'x', duration: 2 });
+    const job = await startJob(createMusicGenerator({ provider: 'cog' }), {
+      prompt: 'x',
+      duration: 2,
+    });
     await expect(job.done).rejects.toThrow('the Cog provider is not configured: set COG_MUSIC_URL');
   });
 });

@@ -90,7 +90,9 @@ describe('image generator, procedural provider', () => {
       const colours = new Set<number>();
       for (let p = 0; p < png.data.length; p += png.channels * 7) {
         colours.add(
-          ((png.data[p] as number) << 16) | ((png.data[p + 1] as number) << 8) | (png.data[p + 2] as number),
+          ((png.data[p] as number) << 16) |
+            ((png.data[p + 1] as number) << 8) |
+            (png.data[p + 2] as number),
         );
       }
       expect(colours.size).toBeGreaterThan(50);
@@ -114,7 +116,9 @@ describe('image generator, procedural provider', () => {
       renderer: 'procedural-v1',
     });
     expect(metadata.motifs).toEqual(expect.arrayContaining(['mountains', 'stars']));
-    expect((metadata.images as { file: string; seed: number }[]).map((i) => [i.file, i.seed])).toEqual([
+    expect(
+      (metadata.images as { file: string; seed: number }[]).map((i) => [i.file, i.seed]),
+    ).toEqual([
       ['image-1.png', 1234],
       ['image-2.png', 1235],
       ['image-3.png', 1236],
@@ -128,7 +132,11 @@ describe('image generator, procedural provider', () => {
   });
 
   it('reports every stage in order, with progress that never goes back', async () => {
-    const job = await runJob(image, { prompt: 'a calm sunset over the ocean', count: 3, size: '256x256' });
+    const job = await runJob(image, {
+      prompt: 'a calm sunset over the ocean',
+      count: 3,
+      size: '256x256',
+    });
     const stages = [...new Set(job.progress.map((p) => p.stage))];
     expect(stages).toEqual([...WORKING_STAGES]);
     const percents = job.progress.map((p) => p.percent);
@@ -156,7 +164,9 @@ describe('image generator, procedural provider', () => {
     // Seed 100's first image is seed 99's second: image n of a job uses seed + n - 1.
     expect((await otherSeed.bytes('image-1.png')).equals(await a.bytes('image-2.png'))).toBe(true);
     const otherPrompt = await runJob(image, { ...input, prompt: 'a quiet pine forest' });
-    expect((await otherPrompt.bytes('image-1.png')).equals(await a.bytes('image-1.png'))).toBe(false);
+    expect((await otherPrompt.bytes('image-1.png')).equals(await a.bytes('image-1.png'))).toBe(
+      false,
+    );
   });
 
   it('derives the seed from the job id when none is given, so a retry renders the same', async () => {
@@ -228,9 +238,7 @@ describe('image input limits', () => {
   });
 
   it('refuses more images than the configured maximum, naming count', () => {
-    const registry = createGeneratorRegistry(
-      createBuiltinGenerators({ image: { maxCount: 4 } }),
-    );
+    const registry = createGeneratorRegistry(createBuiltinGenerators({ image: { maxCount: 4 } }));
     expect(registry.parseInput('image', { prompt: 'cats', count: 4 })).toMatchObject({ count: 4 });
     expect(() => registry.parseInput('image', { prompt: 'cats', count: 5 })).toThrow(
       expect.objectContaining({
@@ -243,7 +251,9 @@ describe('image input limits', () => {
       }),
     );
     // The default maximum is 10, and the published schema says so.
-    expect(() => createGeneratorRegistry(builtinGenerators).parseInput('image', { prompt: 'x', count: 11 })).toThrow();
+    expect(() =>
+      createGeneratorRegistry(builtinGenerators).parseInput('image', { prompt: 'x', count: 11 }),
+    ).toThrow();
     const info = createGeneratorRegistry(createBuiltinGenerators({ image: { maxCount: 4 } }))
       .describe()
       .find((g) => g.name === 'image');
@@ -273,9 +283,9 @@ describe('image input limits', () => {
       image.input.parse({ prompt: 'x', size: '1024x1024', count: 8 }),
     );
     expect(large).toBeGreaterThan(small as number);
-    expect(createImageGenerator({ provider: 'cog', cog: { url: 'http://127.0.0.1:1' } }).requiresGpu).toBe(
-      true,
-    );
+    expect(
+      createImageGenerator({ provider: 'cog', cog: { url: 'http://127.0.0.1:1' } }).requiresGpu,
+    ).toBe(true);
     expect(
       createImageGenerator({ provider: 'openai-images', openai: { baseUrl: 'http://127.0.0.1:1' } })
         .requiresGpu,

@@ -4,6 +4,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { WaveFile as WaveFileClass } from 'wavefile';
 import winston from 'winston';
 import { WORKING_STAGES, type WorkingStage } from '@genq/core';
 import { builtinGenerators, createBuiltinGenerators } from '../src/builtin.ts';
@@ -12,7 +13,9 @@ import { arrange, createMusicGenerator, planMusic } from '../src/music/index.ts'
 import { createGeneratorRegistry } from '../src/registry.ts';
 
 // wavefile ships CommonJS; a real decoder, independent of the code under test.
-const { WaveFile } = createRequire(import.meta.url)('wavefile') as typeof import('wavefile');
+const { WaveFile } = createRequire(import.meta.url)('wavefile') as {
+  WaveFile: typeof WaveFileClass;
+};
 
 const silentLogger = winston.createLogger({ silent: true });
 const roots: string[] = [];
@@ -66,7 +69,12 @@ async function runJob<I>(generator: Generator<I>, raw: unknown, jobId?: string) 
 
 function decodeWav(bytes: Uint8Array) {
   const wav = new WaveFile(bytes);
-  const fmt = wav.fmt as { sampleRate: number; numChannels: number; bitsPerSample: number; audioFormat: number };
+  const fmt = wav.fmt as {
+    sampleRate: number;
+    numChannels: number;
+    bitsPerSample: number;
+    audioFormat: number;
+  };
   const channels = wav.getSamples(false, Float64Array) as unknown as Float64Array[];
   return { fmt, channels };
 }
@@ -191,7 +199,9 @@ describe('music generator, procedural provider', () => {
     });
     const events = arrange(calm, 1, 10 * 44_100, 44_100);
     expect(events.length).toBeGreaterThan(10);
-    expect(events.every((e, i) => i === 0 || (events[i - 1] as { start: number }).start <= e.start)).toBe(true);
+    expect(
+      events.every((e, i) => i === 0 || (events[i - 1] as { start: number }).start <= e.start),
+    ).toBe(true);
   });
 
   it('stops mid-synthesis when the job is cancelled, without writing metadata', async () => {
@@ -229,7 +239,9 @@ describe('music input limits', () => {
   });
 
   it('refuses a duration above the configured maximum, naming duration', () => {
-    const registry = createGeneratorRegistry(createBuiltinGenerators({ music: { maxSeconds: 60 } }));
+    const registry = createGeneratorRegistry(
+      createBuiltinGenerators({ music: { maxSeconds: 60 } }),
+    );
     expect(registry.parseInput('music', { prompt: 'x', duration: 60 })).toMatchObject({
       duration: 60,
     });
@@ -259,8 +271,12 @@ describe('music input limits', () => {
 
   it('estimates time in proportion to the duration', () => {
     const music = builtinGenerators.find((g) => g.name === 'music');
-    const short = music?.estimateSeconds(music.input.parse({ prompt: 'x', duration: 10 })) as number;
-    const long = music?.estimateSeconds(music.input.parse({ prompt: 'x', duration: 100 })) as number;
+    const short = music?.estimateSeconds(
+      music.input.parse({ prompt: 'x', duration: 10 }),
+    ) as number;
+    const long = music?.estimateSeconds(
+      music.input.parse({ prompt: 'x', duration: 100 }),
+    ) as number;
     expect(long).toBeGreaterThan(short * 5);
     expect(music?.requiresGpu).toBe(false);
     const cog = createMusicGenerator({ provider: 'cog', cog: { url: 'http://127.0.0.1:1' } });

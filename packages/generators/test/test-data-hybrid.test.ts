@@ -447,7 +447,7 @@ describe('test-data hybrid mode: input checks', () => {
     throw new Error('expected a validation error');
   };
 
-  it('defaults enhance to false and accepts the options', () => {
+  it('leaves enhance off by default and accepts the options', () => {
     expect(
       registry.parseInput('test-data', shopInput({ enhance: undefined, domain: undefined })),
     ).not.toHaveProperty('enhance');

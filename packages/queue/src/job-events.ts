@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { jobEventSchema, type JobEvent, type JobEventInput, type Logger } from '@genq/core';
 import type { RedisKeys } from './keys.ts';
@@ -26,6 +27,7 @@ redis.call('SET', KEYS[2], payload, 'EX', ARGV[3])
 redis.call('PUBLISH', ARGV[1], payload)
 return seq
 `;
+const PUBLISH_SHA = createHash('sha1').update(PUBLISH_SCRIPT).digest('hex');
 
 export interface JobEventPublisher {
   publish(event: JobEventInput): Promise<number>;
@@ -34,8 +36,7 @@ export interface JobEventPublisher {
 export function createJobEventPublisher(redis: Redis, keys: RedisKeys): JobEventPublisher {
   return {
     async publish(event) {
-      const seq = await redis.eval(
-        PUBLISH_SCRIPT,
+      const args = [
         2,
         keys.jobSeq(event.job_id),
         keys.jobState(event.job_id),
@@ -43,8 +44,14 @@ export function createJobEventPublisher(redis: Redis, keys: RedisKeys): JobEvent
         JSON.stringify(event),
         STATE_TTL_SECONDS,
         Date.now(),
-      );
-      return Number(seq);
+      ] as const;
+      // By hash: the script travels (and Redis hashes it) only when Redis does not have it.
+      try {
+        return Number(await redis.evalsha(PUBLISH_SHA, ...args));
+      } catch (error) {
+        if (!String(error).includes('NOSCRIPT')) throw error;
+        return Number(await redis.eval(PUBLISH_SCRIPT, ...args));
+      }
     },
   };
 }

@@ -65,13 +65,17 @@ export function jobOptions(request: EnqueueRequest): JobsOptions {
 
 export function createJobQueue(options: JobQueueOptions): JobQueue {
   const queues = new Map(
-    options.generators.map((generator) => [
-      generator,
-      new Queue<QueuedJobData>(queueNameFor(generator), {
+    options.generators.map((generator) => {
+      const queue = new Queue<QueuedJobData>(queueNameFor(generator), {
         connection: options.connection,
         prefix: options.prefix,
-      }),
-    ]),
+      });
+      // A Redis outage already shows as failed commands (503 to clients) and on the shared
+      // connection's own error listener; without a listener here each queue would print
+      // every reconnection failure again.
+      queue.on('error', () => undefined);
+      return [generator, queue] as const;
+    }),
   );
 
   function queueFor(generator: string): Queue<QueuedJobData> {

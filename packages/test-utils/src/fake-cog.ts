@@ -89,7 +89,11 @@ export async function startFakeCog(script: FakeCogStep[] = []): Promise<FakeCog>
   const started = Date.now();
 
   const state = (record: FakeCogRecord, position: number): Record<string, unknown> => {
-    const base = { id: record.id, input: record.input, created_at: new Date(started).toISOString() };
+    const base = {
+      id: record.id,
+      input: record.input,
+      created_at: new Date(started).toISOString(),
+    };
     const statuses = record.script.statuses ?? [];
     const logs = record.script.logs?.slice(0, position + 1).join('\n') ?? '';
     if (record.cancelled) return { ...base, status: 'canceled', output: null, error: null, logs };
@@ -115,7 +119,10 @@ export async function startFakeCog(script: FakeCogStep[] = []): Promise<FakeCog>
     if (request.method === 'GET' && parts[0] === 'files' && parts[1]) {
       const file = files.get(decodeURIComponent(parts[1]));
       if (!file) return json(res, 404, { detail: 'Not Found' });
-      res.writeHead(200, { 'content-type': file.type, 'content-length': String(file.bytes.length) });
+      res.writeHead(200, {
+        'content-type': file.type,
+        'content-length': String(file.bytes.length),
+      });
       res.end(Buffer.from(file.bytes));
       return;
     }
@@ -124,13 +131,21 @@ export async function startFakeCog(script: FakeCogStep[] = []): Promise<FakeCog>
     if (request.method === 'POST' && parts.length === 1) {
       const step = queue.shift() ?? {
         status: 500,
-        body: { detail: `fake-cog: no scripted prediction left for ${request.method} ${request.path}` },
+        body: {
+          detail: `fake-cog: no scripted prediction left for ${request.method} ${request.path}`,
+        },
       };
       if (typeof step === 'string') return fail(step, res);
       if (!('result' in step)) return json(res, step.status, step.body ?? {});
       const body = (request.body ?? {}) as { id?: unknown; input?: unknown };
       const id = typeof body.id === 'string' && body.id !== '' ? body.id : randomUUID();
-      const record: FakeCogRecord = { id, input: body.input, polls: 0, cancelled: false, script: step };
+      const record: FakeCogRecord = {
+        id,
+        input: body.input,
+        polls: 0,
+        cancelled: false,
+        script: step,
+      };
       predictions.set(id, record);
       if (step.delayMs) await new Promise((resolve) => setTimeout(resolve, step.delayMs));
       const answer = state(record, 0);
@@ -229,7 +244,10 @@ function fail(failure: FakeCogFailure, res: ServerResponse): void {
       return;
     case 'drop-mid-body': {
       const bytes = Buffer.from(JSON.stringify({ status: 'succeeded', output: 'x'.repeat(2000) }));
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(bytes.length) });
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': String(bytes.length),
+      });
       res.write(bytes.subarray(0, bytes.length >> 1), () => {
         setTimeout(() => res.socket?.destroy(), 20);
       });

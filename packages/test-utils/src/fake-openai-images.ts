@@ -17,9 +17,7 @@ export const TINY_PNG = Buffer.from(
 );
 
 export type FakeImagesFailure =
-  | 'reset'
-  | 'html-502'
-  | { status: number; body?: unknown; headers?: Record<string, string> };
+  'reset' | 'html-502' | { status: number; body?: unknown; headers?: Record<string, string> };
 
 export interface FakeOpenAiImagesOptions {
   /** The bytes of image `index` (0-based, counted over the server's life). Default TINY_PNG. */
@@ -81,9 +79,15 @@ export async function startFakeOpenAiImages(
     }
     const failure = failures.shift();
     if (failure) return fail(failure, res);
-    const body = (request.body ?? {}) as { n?: unknown; response_format?: unknown; prompt?: unknown };
+    const body = (request.body ?? {}) as {
+      n?: unknown;
+      response_format?: unknown;
+      prompt?: unknown;
+    };
     if (typeof body.prompt !== 'string' || body.prompt === '') {
-      return json(res, 400, { error: { message: 'prompt is required', type: 'invalid_request_error' } });
+      return json(res, 400, {
+        error: { message: 'prompt is required', type: 'invalid_request_error' },
+      });
     }
     const asked = typeof body.n === 'number' ? body.n : 1;
     const n = Math.min(asked, options.maxPerAnswer ?? asked);
@@ -95,9 +99,15 @@ export async function startFakeOpenAiImages(
       if (asUrl) {
         const file = `/files/image-${index}.png`;
         files.set(file, bytes);
-        return { url: `${url}${file}?sig=secret-token`, revised_prompt: `${body.prompt} (revised)` };
+        return {
+          url: `${url}${file}?sig=secret-token`,
+          revised_prompt: `${body.prompt} (revised)`,
+        };
       }
-      return { b64_json: Buffer.from(bytes).toString('base64'), revised_prompt: `${body.prompt} (revised)` };
+      return {
+        b64_json: Buffer.from(bytes).toString('base64'),
+        revised_prompt: `${body.prompt} (revised)`,
+      };
     });
     json(res, 200, { created: Math.floor(Date.now() / 1000), data });
   };

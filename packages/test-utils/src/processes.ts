@@ -56,7 +56,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Polls `url` until it answers 200. */
-export async function waitForHttp(url: string, timeoutMs = 30_000): Promise<void> {
+export async function waitForHttp(url: string, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

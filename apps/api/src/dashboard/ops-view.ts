@@ -69,12 +69,28 @@ const opsCsp: RequestHandler = helmet.contentSecurityPolicy({
   },
 });
 
+/**
+ * Read-only: PostgreSQL holds each job's truth and genq counts attempts itself, so a retry,
+ * removal or pause done in BullMQ behind genq's back would leave rows and queue disagreeing.
+ * The ops view shows; the API (DELETE /api/v1/jobs/:id, `genq cancel`) acts.
+ */
+const readOnly: RequestHandler = (req, res, next) => {
+  if (req.method === 'GET' || req.method === 'HEAD') {
+    next();
+    return;
+  }
+  res
+    .status(405)
+    .setHeader('Allow', 'GET, HEAD')
+    .json(errorBody('method_not_allowed', 'the ops view is read-only: act through the genq API'));
+};
+
 /** bull-board over every generator queue, at /admin/queues, behind the admin key. */
 export function createOpsView(options: { auth: Authenticator; queues: Queue[] }): Router {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(OPS_PATH);
   createBullBoard({
-    queues: options.queues.map((queue) => new BullMQAdapter(queue)),
+    queues: options.queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: true })),
     serverAdapter,
     options: { uiConfig: { boardTitle: 'genq queues', hideDocsLink: true } },
   });
@@ -85,6 +101,7 @@ export function createOpsView(options: { auth: Authenticator; queues: Queue[] })
   router.use(
     OPS_PATH,
     requireAdminBasic(options.auth),
+    readOnly,
     opsCsp,
     (req, res, next) => {
       // Pages and API answers show job data (client input): never kept by a cache on the way.

@@ -47,11 +47,14 @@ const clientMessageSchema = z.union([
   z.object({ action, batch_id: id }).strict(),
 ]);
 
+/** An event as sent: the JSON received from Redis, encoded once for every socket. */
+type Payload = string | Buffer;
+
 interface Subscription {
   socket: WebSocket;
   jobId: string;
   /** Until the snapshot is sent, events are held here. */
-  pending: { event: JobEvent; raw: string }[] | null;
+  pending: { event: JobEvent; raw: Payload }[] | null;
   lastSeq: number;
 }
 
@@ -60,7 +63,7 @@ interface BatchSubscription {
   socket: WebSocket;
   batchId: string;
   /** Until the snapshot is sent, events are held here. */
-  pending: { event: JobEvent; raw: string }[] | null;
+  pending: { event: JobEvent; raw: Payload }[] | null;
   /** Per job id: the seq of the latest state sent. */
   lastSeq: Map<string, number>;
 }
@@ -90,8 +93,8 @@ export function createWebSocketGateway(options: GatewayOptions) {
   const maxSocketsPerKey = options.maxSocketsPerKey ?? 100;
   const alive = new WeakSet<WebSocket>();
 
-  const send = (socket: WebSocket, data: string): void => {
-    if (socket.readyState === WebSocket.OPEN) socket.send(data);
+  const send = (socket: WebSocket, data: Payload): void => {
+    if (socket.readyState === WebSocket.OPEN) socket.send(data, { binary: false });
   };
   const sendError = (
     socket: WebSocket,
@@ -215,7 +218,7 @@ export function createWebSocketGateway(options: GatewayOptions) {
   }
 
   /** Sends the event if it is newer than what the subscriber has; true when sent. */
-  function deliver(sub: Subscription, event: JobEvent, raw: string): boolean {
+  function deliver(sub: Subscription, event: JobEvent, raw: Payload): boolean {
     if (sub.pending) {
       sub.pending.push({ event, raw });
       return false;
@@ -230,7 +233,7 @@ export function createWebSocketGateway(options: GatewayOptions) {
   function deliverToBatch(
     sub: BatchSubscription,
     event: JobEvent,
-    raw: string,
+    raw: Payload,
     skip = false,
   ): void {
     if (sub.pending) {
@@ -347,14 +350,18 @@ export function createWebSocketGateway(options: GatewayOptions) {
     },
     /** Called once per event received from Redis; `raw` is forwarded as is. */
     dispatch(event: JobEvent, raw: string): void {
+      const jobSubs = byJob.get(event.job_id);
+      const batchSubs = event.batch_id ? byBatch.get(event.batch_id) : undefined;
+      if (!jobSubs && !batchSubs) return;
+      // Encoded once here rather than once per socket by ws.
+      const data = Buffer.from(raw);
       // A socket following both a job and its batch gets each event once.
-      const sentTo = new Set<WebSocket>();
-      for (const sub of byJob.get(event.job_id) ?? []) {
-        if (deliver(sub, event, raw)) sentTo.add(sub.socket);
+      const sentTo = batchSubs ? new Set<WebSocket>() : null;
+      for (const sub of jobSubs ?? []) {
+        if (deliver(sub, event, data)) sentTo?.add(sub.socket);
       }
-      if (!event.batch_id) return;
-      for (const sub of byBatch.get(event.batch_id) ?? []) {
-        deliverToBatch(sub, event, raw, sentTo.has(sub.socket));
+      for (const sub of batchSubs ?? []) {
+        deliverToBatch(sub, event, data, sentTo?.has(sub.socket) ?? false);
       }
     },
     connectionCount: (): number => wss.clients.size,

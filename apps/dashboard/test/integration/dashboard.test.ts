@@ -396,6 +396,12 @@ describe('dashboard in Chromium', () => {
     const api = await fetch(`${url}/api/queues`, { headers: basic(stack.adminKey) });
     expect(api.status).toBe(200);
     expect(JSON.stringify(await api.json())).toContain('generation.noop');
+    // Read-only: genq's rows, not BullMQ, decide what happens to a job.
+    const pause = await fetch(`${url}/api/queues/generation.noop/pause`, {
+      method: 'PUT',
+      headers: basic(stack.adminKey),
+    });
+    expect(pause.status).toBe(405);
 
     // The UI itself renders under its CSP: scripts run, the queues show.
     const ops = await browser.newContext({

@@ -4,7 +4,7 @@ import type { JobEventInput } from '@genq/core';
 import type { JobsRepository } from '@genq/db';
 import { createProgressReporter } from '../../src/progress-reporter.ts';
 
-function setup() {
+function setup(dbIntervalMs = 60_000, recordDelayMs = 0) {
   const published: JobEventInput[] = [];
   const written: [string, number][] = [];
   const reporter = createProgressReporter({
@@ -20,12 +20,13 @@ function setup() {
     publisher: { publish: async (event) => (published.push(event), published.length) },
     jobs: {
       recordProgress: async (_id: string, step: string, progress: number) => {
+        await new Promise((resolve) => setTimeout(resolve, recordDelayMs));
         written.push([step, progress]);
       },
     } as unknown as JobsRepository,
     logger: winston.createLogger({ silent: true }),
     publishIntervalMs: 0,
-    dbIntervalMs: 60_000,
+    dbIntervalMs,
   });
   return { reporter, published, written };
 }
@@ -44,15 +45,47 @@ describe('progress reporter', () => {
     ]);
   });
 
-  it('writes the row on stage changes and once more on flush', async () => {
+  it('writes the row at most once per interval, and the latest state on flush', async () => {
     const { reporter, written } = setup();
     reporter.report('generating', 10);
     reporter.report('generating', 20);
-    reporter.report('generating', 30);
+    reporter.report('saving', 30);
+    // The attempt's claim wrote the row just now: nothing more within the interval.
+    expect(written).toEqual([]);
+    await reporter.flush();
+    expect(written).toEqual([['saving', 30]]);
+  });
+
+  it('writes a change still pending when the interval ends', async () => {
+    const { reporter, written } = setup(50);
+    reporter.report('generating', 10);
+    reporter.report('generating', 20);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(written).toEqual([['generating', 20]]);
+    await reporter.flush();
+    expect(written).toEqual([['generating', 20]]);
+  });
+
+  it('drain waits for events and drops a pending row write', async () => {
+    const { reporter, published, written } = setup(50);
+    reporter.report('saving', 100);
+    await reporter.drain();
+    expect(published.map((e) => e.current_step)).toEqual(['saving']);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(written).toEqual([]);
+  });
+
+  it('publishes events without waiting for row writes', async () => {
+    const { reporter, published, written } = setup(0, 200);
+    reporter.report('generating', 10);
+    reporter.report('saving', 20);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(published.map((e) => e.progress)).toEqual([10, 20]);
+    expect(written).toEqual([]);
     await reporter.flush();
     expect(written).toEqual([
       ['generating', 10],
-      ['generating', 30],
+      ['saving', 20],
     ]);
   });
 });

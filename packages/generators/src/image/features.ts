@@ -55,27 +55,96 @@ interface Theme {
 }
 
 const THEMES: readonly Theme[] = [
-  { words: ['sunset', 'sunrise', 'dawn', 'dusk', 'twilight'], hues: [18, 36, 320, 270], motifs: ['sun', 'hills'] },
-  { words: ['ocean', 'sea', 'water', 'wave', 'beach', 'lake', 'river', 'coast', 'surf'], hues: [198, 212, 180, 45], motifs: ['waves'] },
-  { words: ['forest', 'jungle', 'tree', 'woods', 'pine', 'leaf', 'nature'], hues: [115, 140, 85, 35], motifs: ['trees', 'hills'] },
-  { words: ['mountain', 'peak', 'alps', 'cliff', 'valley', 'landscape'], hues: [215, 245, 28], motifs: ['mountains'] },
-  { words: ['hill', 'meadow', 'field', 'farm', 'countryside'], hues: [95, 55, 200], motifs: ['hills', 'sun'] },
-  { words: ['night', 'midnight', 'moon', 'moonlight', 'nocturnal'], hues: [228, 258, 48], motifs: ['moon', 'stars'], dark: true },
-  { words: ['space', 'galaxy', 'cosmic', 'cosmos', 'star', 'nebula', 'universe', 'astronaut'], hues: [262, 292, 200], motifs: ['stars', 'planet'], dark: true },
-  { words: ['city', 'urban', 'skyline', 'street', 'building', 'downtown', 'metropolis'], hues: [225, 38, 280], motifs: ['skyline'] },
-  { words: ['cyberpunk', 'neon', 'synthwave', 'retro', 'vaporwave', 'arcade'], hues: [305, 185, 265], motifs: ['skyline', 'grid', 'sun'], dark: true },
-  { words: ['fire', 'flame', 'lava', 'volcano', 'inferno', 'ember', 'heat'], hues: [4, 22, 44], motifs: ['mountains'] },
-  { words: ['snow', 'ice', 'winter', 'frozen', 'frost', 'arctic', 'glacier'], hues: [200, 190, 220], motifs: ['mountains'], light: true },
-  { words: ['desert', 'sand', 'dune', 'sahara', 'canyon'], hues: [36, 24, 200], motifs: ['dunes', 'sun'] },
-  { words: ['flower', 'garden', 'spring', 'bloom', 'blossom', 'petal', 'floral'], hues: [335, 300, 95, 52], motifs: ['circles'] },
+  {
+    words: ['sunset', 'sunrise', 'dawn', 'dusk', 'twilight'],
+    hues: [18, 36, 320, 270],
+    motifs: ['sun', 'hills'],
+  },
+  {
+    words: ['ocean', 'sea', 'water', 'wave', 'beach', 'lake', 'river', 'coast', 'surf'],
+    hues: [198, 212, 180, 45],
+    motifs: ['waves'],
+  },
+  {
+    words: ['forest', 'jungle', 'tree', 'woods', 'pine', 'leaf', 'nature'],
+    hues: [115, 140, 85, 35],
+    motifs: ['trees', 'hills'],
+  },
+  {
+    words: ['mountain', 'peak', 'alps', 'cliff', 'valley', 'landscape'],
+    hues: [215, 245, 28],
+    motifs: ['mountains'],
+  },
+  {
+    words: ['hill', 'meadow', 'field', 'farm', 'countryside'],
+    hues: [95, 55, 200],
+    motifs: ['hills', 'sun'],
+  },
+  {
+    words: ['night', 'midnight', 'moon', 'moonlight', 'nocturnal'],
+    hues: [228, 258, 48],
+    motifs: ['moon', 'stars'],
+    dark: true,
+  },
+  {
+    words: ['space', 'galaxy', 'cosmic', 'cosmos', 'star', 'nebula', 'universe', 'astronaut'],
+    hues: [262, 292, 200],
+    motifs: ['stars', 'planet'],
+    dark: true,
+  },
+  {
+    words: ['city', 'urban', 'skyline', 'street', 'building', 'downtown', 'metropolis'],
+    hues: [225, 38, 280],
+    motifs: ['skyline'],
+  },
+  {
+    words: ['cyberpunk', 'neon', 'synthwave', 'retro', 'vaporwave', 'arcade'],
+    hues: [305, 185, 265],
+    motifs: ['skyline', 'grid', 'sun'],
+    dark: true,
+  },
+  {
+    words: ['fire', 'flame', 'lava', 'volcano', 'inferno', 'ember', 'heat'],
+    hues: [4, 22, 44],
+    motifs: ['mountains'],
+  },
+  {
+    words: ['snow', 'ice', 'winter', 'frozen', 'frost', 'arctic', 'glacier'],
+    hues: [200, 190, 220],
+    motifs: ['mountains'],
+    light: true,
+  },
+  {
+    words: ['desert', 'sand', 'dune', 'sahara', 'canyon'],
+    hues: [36, 24, 200],
+    motifs: ['dunes', 'sun'],
+  },
+  {
+    words: ['flower', 'garden', 'spring', 'bloom', 'blossom', 'petal', 'floral'],
+    hues: [335, 300, 95, 52],
+    motifs: ['circles'],
+  },
   { words: ['autumn', 'fall', 'harvest', 'pumpkin'], hues: [24, 12, 42], motifs: ['trees'] },
-  { words: ['abstract', 'geometric', 'pattern', 'shapes', 'bauhaus', 'modern'], hues: [], motifs: ['grid', 'circles'] },
+  {
+    words: ['abstract', 'geometric', 'pattern', 'shapes', 'bauhaus', 'modern'],
+    hues: [],
+    motifs: ['grid', 'circles'],
+  },
   { words: ['circle', 'bubble', 'dot', 'orb', 'sphere', 'ball'], hues: [], motifs: ['circles'] },
   { words: ['ring', 'orbit', 'halo', 'target', 'ripple'], hues: [], motifs: ['rings'] },
   { words: ['stripe', 'line', 'lines', 'striped', 'rays'], hues: [], motifs: ['stripes'] },
-  { words: ['grid', 'square', 'cube', 'block', 'pixel', 'tile', 'mosaic', 'checker'], hues: [], motifs: ['grid'] },
+  {
+    words: ['grid', 'square', 'cube', 'block', 'pixel', 'tile', 'mosaic', 'checker'],
+    hues: [],
+    motifs: ['grid'],
+  },
   { words: ['sun', 'sunny', 'summer', 'sunshine'], hues: [45, 30, 200], motifs: ['sun'] },
-  { words: ['planet', 'saturn', 'jupiter', 'mars', 'world'], hues: [25, 260], motifs: ['planet', 'stars'], dark: true },
+  {
+    words: ['planet', 'saturn', 'jupiter', 'mars', 'world'],
+    hues: [25, 260],
+    motifs: ['planet', 'stars'],
+    dark: true,
+  },
 ];
 
 /** Colour words: hue (degrees), saturation and lightness. */
@@ -121,9 +190,30 @@ const COLOURS: Readonly<Record<string, readonly [number, number, number]>> = {
 };
 
 const MOODS = {
-  pastel: ['pastel', 'soft', 'dreamy', 'calm', 'serene', 'gentle', 'peaceful', 'light', 'airy', 'cute'],
+  pastel: [
+    'pastel',
+    'soft',
+    'dreamy',
+    'calm',
+    'serene',
+    'gentle',
+    'peaceful',
+    'light',
+    'airy',
+    'cute',
+  ],
   dark: ['dark', 'moody', 'gloomy', 'noir', 'shadow', 'gothic', 'mysterious', 'horror', 'eerie'],
-  vibrant: ['vibrant', 'bright', 'colorful', 'colourful', 'vivid', 'bold', 'saturated', 'psychedelic', 'pop'],
+  vibrant: [
+    'vibrant',
+    'bright',
+    'colorful',
+    'colourful',
+    'vivid',
+    'bold',
+    'saturated',
+    'psychedelic',
+    'pop',
+  ],
   minimal: ['minimal', 'minimalist', 'simple', 'clean', 'zen', 'empty', 'sparse'],
   busy: ['busy', 'chaotic', 'complex', 'detailed', 'intricate', 'crowded', 'maximalist', 'many'],
 } as const;
@@ -209,10 +299,18 @@ export function imageFeatures(prompt: string, negativePrompt: string, seed: numb
     return avoid(h + rng.range(-8, 8), avoidHues);
   };
 
-  const bgLight = dark ? [0.07, 0.16, 0.28] : light ? [0.92, 0.82, 0.7] : pastel ? [0.86, 0.76, 0.66] : [0.22, 0.42, 0.62];
+  const bgLight = dark
+    ? [0.07, 0.16, 0.28]
+    : light
+      ? [0.92, 0.82, 0.7]
+      : pastel
+        ? [0.86, 0.76, 0.66]
+        : [0.22, 0.42, 0.62];
   const background: Rgb[] = bgLight.map((l, i) => {
     const colour = i === 0 && named[0] && !dark && !light ? named[0] : undefined;
-    return colour ? hsl(colour[0], colour[1] * 0.8, l) : hsl(hueAt(i), saturation * (dark ? 0.7 : 0.85), l);
+    return colour
+      ? hsl(colour[0], colour[1] * 0.8, l)
+      : hsl(hueAt(i), saturation * (dark ? 0.7 : 0.85), l);
   });
   const accents: Rgb[] = [];
   for (let i = 0; i < 5; i += 1) {
@@ -221,7 +319,13 @@ export function imageFeatures(prompt: string, negativePrompt: string, seed: numb
       accents.push(hsl(colour[0], colour[1], colour[2]));
       continue;
     }
-    const l = dark ? rng.range(0.5, 0.75) : light ? rng.range(0.35, 0.6) : pastel ? rng.range(0.68, 0.84) : rng.range(0.4, 0.68);
+    const l = dark
+      ? rng.range(0.5, 0.75)
+      : light
+        ? rng.range(0.35, 0.6)
+        : pastel
+          ? rng.range(0.68, 0.84)
+          : rng.range(0.4, 0.68);
     accents.push(hsl(hueAt(i + 1), saturation, l));
   }
 

@@ -89,7 +89,9 @@ export function createImageInputSchema(limits: Partial<ImageLimits> = {}) {
         });
       }
     })
-    .describe('Images from a prompt: built-in procedural renderer, an OpenAI-compatible API or a Cog model.');
+    .describe(
+      'Images from a prompt: built-in procedural renderer, an OpenAI-compatible API or a Cog model.',
+    );
 }
 
 export type ImageInput = z.infer<ReturnType<typeof createImageInputSchema>>;

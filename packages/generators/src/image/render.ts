@@ -93,7 +93,6 @@ export function buildScene(
     drawn[what] = (drawn[what] ?? 0) + n;
   };
   const accent = () => rng.pick(features.accents);
-  const bgTop = features.background[0] as Rgb;
   const bgBottom = features.background.at(-1) as Rgb;
 
   const lut = new Float32Array(LUT_SIZE * 3);
@@ -153,7 +152,15 @@ export function buildScene(
       alpha: 0.35,
       glow: 0,
     });
-    layers.push({ kind: 'ring', cx, cy, r: r * 1.45, width: r * 0.1, color: lighten(color, 0.4), alpha: 0.7 });
+    layers.push({
+      kind: 'ring',
+      cx,
+      cy,
+      r: r * 1.45,
+      width: r * 0.1,
+      color: lighten(color, 0.4),
+      alpha: 0.7,
+    });
     count('planet');
   }
   if (motifs.has('mountains')) {
@@ -161,7 +168,11 @@ export function buildScene(
     for (let i = 0; i < ranges; i += 1) {
       const depth = (i + 1) / ranges;
       const base = horizon + unit * 0.04 * i;
-      const color = mixRgb(bgBottom, shade(accent(), 0.55 + 0.2 * (1 - depth)), 0.35 + 0.55 * depth);
+      const color = mixRgb(
+        bgBottom,
+        shade(accent(), 0.55 + 0.2 * (1 - depth)),
+        0.35 + 0.55 * depth,
+      );
       const phase = rng.next();
       layers.push(
         ridge(width, height, color, shade(color, 0.7), 1, (x) => {
@@ -182,7 +193,9 @@ export function buildScene(
       layers.push(
         ridge(width, height, color, shade(color, 0.75), 1, (x) => {
           const u = x / unit;
-          return base - unit * 0.06 * (sin(u * freq + phase) + 0.5 * sin(u * freq * 2.3 + phase * 1.7));
+          return (
+            base - unit * 0.06 * (sin(u * freq + phase) + 0.5 * sin(u * freq * 2.3 + phase * 1.7))
+          );
         }),
       );
     }
@@ -191,7 +204,11 @@ export function buildScene(
   if (motifs.has('dunes')) {
     const n = 3;
     for (let i = 0; i < n; i += 1) {
-      const color = mixRgb(lighten(features.accents[0] as Rgb, 0.2), shade(features.accents[0] as Rgb, 0.6), i / n);
+      const color = mixRgb(
+        lighten(features.accents[0] as Rgb, 0.2),
+        shade(features.accents[0] as Rgb, 0.6),
+        i / n,
+      );
       const phase = rng.range(0, PI * 2);
       const base = horizon + unit * 0.08 * i;
       layers.push(
@@ -230,7 +247,11 @@ export function buildScene(
       const spacing = unit * rng.range(0.035, 0.06);
       const trees: { x: number; h: number; w: number }[] = [];
       for (let x = -spacing; x < width + spacing; x += spacing * rng.range(0.6, 1.3)) {
-        trees.push({ x, h: unit * rng.range(0.08, 0.2) * (1 + i * 0.3), w: spacing * rng.range(0.5, 0.8) });
+        trees.push({
+          x,
+          h: unit * rng.range(0.08, 0.2) * (1 + i * 0.3),
+          w: spacing * rng.range(0.5, 0.8),
+        });
       }
       layers.push(
         ridge(width, height, color, shade(color, 0.6), 1, (x) => {
@@ -249,7 +270,7 @@ export function buildScene(
     const color = mixRgb(shade(bgBottom, 0.35), shade(accent(), 0.3), 0.4);
     const base = horizon + unit * 0.1;
     const buildings: { x0: number; x1: number; top: number }[] = [];
-    for (let x = 0; x < width; ) {
+    for (let x = 0; x < width;) {
       const w = unit * rng.range(0.04, 0.1);
       buildings.push({ x0: x, x1: x + w, top: base - unit * rng.range(0.08, 0.35) });
       x += w + unit * rng.range(0, 0.012);
@@ -259,7 +280,11 @@ export function buildScene(
         const b = buildings.find((building) => x >= building.x0 && x < building.x1);
         return b ? b.top : base;
       }),
-      windows: { color: lighten(accent(), 0.55), seed: rng.uint32(), cell: max(3, round(unit * 0.012)) },
+      windows: {
+        color: lighten(accent(), 0.55),
+        seed: rng.uint32(),
+        cell: max(3, round(unit * 0.012)),
+      },
     });
     count('buildings', buildings.length);
   }
@@ -271,7 +296,18 @@ export function buildScene(
     for (let gy = 0; gy * size < height; gy += 1) {
       for (let gx = 0; gx * size < width; gx += 1) {
         if (!rng.chance(0.45)) continue;
-        layers.push(box(gx * size + size / 2, gy * size + size / 2, size * 0.4, size * 0.4, 0, size * 0.08, rng.chance(0.5) ? gridColor : accent(), rng.range(0.25, 0.6)));
+        layers.push(
+          box(
+            gx * size + size / 2,
+            gy * size + size / 2,
+            size * 0.4,
+            size * 0.4,
+            0,
+            size * 0.08,
+            rng.chance(0.5) ? gridColor : accent(),
+            rng.range(0.25, 0.6),
+          ),
+        );
         n += 1;
       }
     }
@@ -332,22 +368,58 @@ export function buildScene(
     if (kind === 0) {
       layers.push({ kind: 'disc', cx, cy, r: unit * rng.range(0.02, 0.12), color, alpha, glow: 0 });
     } else if (kind === 1) {
-      layers.push({ kind: 'ring', cx, cy, r: unit * rng.range(0.04, 0.14), width: unit * rng.range(0.004, 0.02), color, alpha });
+      layers.push({
+        kind: 'ring',
+        cx,
+        cy,
+        r: unit * rng.range(0.04, 0.14),
+        width: unit * rng.range(0.004, 0.02),
+        color,
+        alpha,
+      });
     } else {
       const angle = rng.range(0, PI);
-      layers.push(box(cx, cy, unit * rng.range(0.02, 0.12), unit * rng.range(0.01, 0.06), angle, unit * 0.01, color, alpha));
+      layers.push(
+        box(
+          cx,
+          cy,
+          unit * rng.range(0.02, 0.12),
+          unit * rng.range(0.01, 0.06),
+          angle,
+          unit * 0.01,
+          color,
+          alpha,
+        ),
+      );
     }
   }
   if (features.shapes > 0) count('shapes', features.shapes);
 
-  return { width, height, lut, gradient: features.gradient, layers, vignette: features.vignette, drawn };
+  return {
+    width,
+    height,
+    lut,
+    gradient: features.gradient,
+    layers,
+    vignette: features.vignette,
+    drawn,
+  };
 }
 
 function smooth(t: number): number {
   return t * t * (3 - 2 * t);
 }
 
-function box(cx: number, cy: number, hw: number, hh: number, angle: number, radius: number, color: Rgb, alpha: number): Layer {
+function box(
+  cx: number,
+  cy: number,
+  hw: number,
+  hh: number,
+  angle: number,
+  radius: number,
+  color: Rgb,
+  alpha: number,
+): Layer {
   return {
     kind: 'box',
     cx,
@@ -407,9 +479,16 @@ export function renderRows(scene: Scene, rgba: Uint8Array, y0: number, y1: numbe
   const gradient = scene.gradient;
   const lin =
     gradient.kind === 'linear'
-      ? { dx: cos(gradient.angle), dy: sin(gradient.angle), span: abs(cos(gradient.angle)) * width + abs(sin(gradient.angle)) * height }
+      ? {
+          dx: cos(gradient.angle),
+          dy: sin(gradient.angle),
+          span: abs(cos(gradient.angle)) * width + abs(sin(gradient.angle)) * height,
+        }
       : undefined;
-  const radial = gradient.kind === 'radial' ? { cx: gradient.cx * width, cy: gradient.cy * height, span: hypot(width, height) * 0.75 } : undefined;
+  const radial =
+    gradient.kind === 'radial'
+      ? { cx: gradient.cx * width, cy: gradient.cy * height, span: hypot(width, height) * 0.75 }
+      : undefined;
 
   for (let y = y0; y < y1; y += 1) {
     const py = y + 0.5;

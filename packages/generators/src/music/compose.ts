@@ -53,7 +53,25 @@ interface Style {
 const STYLES: readonly Style[] = [
   {
     name: 'calm',
-    words: ['calm', 'peaceful', 'relaxing', 'relax', 'ambient', 'serene', 'sleep', 'meditation', 'gentle', 'soft', 'quiet', 'tranquil', 'soothing', 'dreamy', 'slow', 'lullaby', 'spa'],
+    words: [
+      'calm',
+      'peaceful',
+      'relaxing',
+      'relax',
+      'ambient',
+      'serene',
+      'sleep',
+      'meditation',
+      'gentle',
+      'soft',
+      'quiet',
+      'tranquil',
+      'soothing',
+      'dreamy',
+      'slow',
+      'lullaby',
+      'spa',
+    ],
     tempo: [62, 80],
     modes: ['major', 'lydian', 'minor'],
     pad: 'pad-soft',
@@ -65,11 +83,34 @@ const STYLES: readonly Style[] = [
     swing: 0,
     reverb: 0.5,
     brightness: 0.3,
-    progressions: [[0, 5, 3, 4], [0, 3, 5, 4], [0, 4, 5, 3], [0, 3, 0, 4]],
+    progressions: [
+      [0, 5, 3, 4],
+      [0, 3, 5, 4],
+      [0, 4, 5, 3],
+      [0, 3, 0, 4],
+    ],
   },
   {
     name: 'dark',
-    words: ['sad', 'melancholy', 'melancholic', 'dark', 'gloomy', 'somber', 'moody', 'haunting', 'tense', 'horror', 'mysterious', 'lonely', 'rain', 'rainy', 'grief', 'eerie', 'sorrow'],
+    words: [
+      'sad',
+      'melancholy',
+      'melancholic',
+      'dark',
+      'gloomy',
+      'somber',
+      'moody',
+      'haunting',
+      'tense',
+      'horror',
+      'mysterious',
+      'lonely',
+      'rain',
+      'rainy',
+      'grief',
+      'eerie',
+      'sorrow',
+    ],
     tempo: [60, 86],
     modes: ['minor', 'phrygian', 'dorian'],
     pad: 'strings',
@@ -81,11 +122,34 @@ const STYLES: readonly Style[] = [
     swing: 0,
     reverb: 0.45,
     brightness: 0.3,
-    progressions: [[0, 5, 2, 6], [0, 3, 4, 0], [0, 6, 5, 4], [0, 5, 3, 4]],
+    progressions: [
+      [0, 5, 2, 6],
+      [0, 3, 4, 0],
+      [0, 6, 5, 4],
+      [0, 5, 3, 4],
+    ],
   },
   {
     name: 'upbeat',
-    words: ['upbeat', 'happy', 'energetic', 'fun', 'party', 'dance', 'cheerful', 'joyful', 'uplifting', 'summer', 'fast', 'sunny', 'pop', 'bright', 'playful', 'positive', 'festive'],
+    words: [
+      'upbeat',
+      'happy',
+      'energetic',
+      'fun',
+      'party',
+      'dance',
+      'cheerful',
+      'joyful',
+      'uplifting',
+      'summer',
+      'fast',
+      'sunny',
+      'pop',
+      'bright',
+      'playful',
+      'positive',
+      'festive',
+    ],
     tempo: [112, 132],
     modes: ['major', 'mixolydian'],
     pad: 'pad-saw',
@@ -97,11 +161,30 @@ const STYLES: readonly Style[] = [
     swing: 0,
     reverb: 0.2,
     brightness: 0.7,
-    progressions: [[0, 4, 5, 3], [0, 3, 4, 4], [0, 5, 3, 4], [3, 4, 0, 5]],
+    progressions: [
+      [0, 4, 5, 3],
+      [0, 3, 4, 4],
+      [0, 5, 3, 4],
+      [3, 4, 0, 5],
+    ],
   },
   {
     name: 'epic',
-    words: ['epic', 'cinematic', 'heroic', 'orchestral', 'trailer', 'battle', 'adventure', 'triumphant', 'majestic', 'powerful', 'war', 'fantasy', 'soundtrack'],
+    words: [
+      'epic',
+      'cinematic',
+      'heroic',
+      'orchestral',
+      'trailer',
+      'battle',
+      'adventure',
+      'triumphant',
+      'majestic',
+      'powerful',
+      'war',
+      'fantasy',
+      'soundtrack',
+    ],
     tempo: [84, 104],
     modes: ['minor', 'dorian'],
     pad: 'strings',
@@ -113,11 +196,32 @@ const STYLES: readonly Style[] = [
     swing: 0,
     reverb: 0.55,
     brightness: 0.5,
-    progressions: [[0, 5, 2, 6], [0, 6, 5, 6], [0, 3, 5, 4], [5, 3, 0, 4]],
+    progressions: [
+      [0, 5, 2, 6],
+      [0, 6, 5, 6],
+      [0, 3, 5, 4],
+      [5, 3, 0, 4],
+    ],
   },
   {
     name: 'lofi',
-    words: ['lofi', 'lo-fi', 'chill', 'chillhop', 'jazz', 'jazzy', 'hiphop', 'hip-hop', 'study', 'coffee', 'cafe', 'mellow', 'groove', 'smooth', 'nostalgic'],
+    words: [
+      'lofi',
+      'lo-fi',
+      'chill',
+      'chillhop',
+      'jazz',
+      'jazzy',
+      'hiphop',
+      'hip-hop',
+      'study',
+      'coffee',
+      'cafe',
+      'mellow',
+      'groove',
+      'smooth',
+      'nostalgic',
+    ],
     tempo: [72, 90],
     modes: ['dorian', 'minor', 'major'],
     pad: null,
@@ -129,11 +233,34 @@ const STYLES: readonly Style[] = [
     swing: 0.18,
     reverb: 0.3,
     brightness: 0.35,
-    progressions: [[1, 4, 0, 0], [0, 5, 1, 4], [3, 2, 1, 0], [0, 3, 1, 4]],
+    progressions: [
+      [1, 4, 0, 0],
+      [0, 5, 1, 4],
+      [3, 2, 1, 0],
+      [0, 3, 1, 4],
+    ],
   },
   {
     name: 'electronic',
-    words: ['edm', 'techno', 'house', 'electronic', 'electro', 'synth', 'synthwave', 'retro', '80s', 'trance', 'disco', 'club', 'chiptune', '8-bit', 'cyberpunk', 'rave', 'futuristic'],
+    words: [
+      'edm',
+      'techno',
+      'house',
+      'electronic',
+      'electro',
+      'synth',
+      'synthwave',
+      'retro',
+      '80s',
+      'trance',
+      'disco',
+      'club',
+      'chiptune',
+      '8-bit',
+      'cyberpunk',
+      'rave',
+      'futuristic',
+    ],
     tempo: [118, 130],
     modes: ['minor', 'dorian'],
     pad: 'pad-saw',
@@ -145,11 +272,28 @@ const STYLES: readonly Style[] = [
     swing: 0,
     reverb: 0.25,
     brightness: 0.75,
-    progressions: [[0, 5, 2, 6], [0, 0, 5, 6], [0, 3, 5, 4], [5, 3, 0, 6]],
+    progressions: [
+      [0, 5, 2, 6],
+      [0, 0, 5, 6],
+      [0, 3, 5, 4],
+      [5, 3, 0, 6],
+    ],
   },
   {
     name: 'rock',
-    words: ['rock', 'metal', 'punk', 'grunge', 'garage', 'guitar', 'riff', 'blues', 'indie', 'aggressive', 'loud'],
+    words: [
+      'rock',
+      'metal',
+      'punk',
+      'grunge',
+      'garage',
+      'guitar',
+      'riff',
+      'blues',
+      'indie',
+      'aggressive',
+      'loud',
+    ],
     tempo: [108, 148],
     modes: ['mixolydian', 'minor', 'major'],
     pad: 'organ',
@@ -161,17 +305,38 @@ const STYLES: readonly Style[] = [
     swing: 0,
     reverb: 0.18,
     brightness: 0.65,
-    progressions: [[0, 6, 3, 0], [0, 3, 4, 3], [0, 5, 3, 4], [0, 2, 3, 4]],
+    progressions: [
+      [0, 6, 3, 0],
+      [0, 3, 4, 3],
+      [0, 5, 3, 4],
+      [0, 2, 3, 4],
+    ],
   },
 ];
 
 /** Instrument words: the voice they bring in, and where it goes. */
-const INSTRUMENTS: readonly { words: readonly string[]; part: 'lead' | 'pad' | 'keys' | 'bass'; voice: Voice }[] = [
+const INSTRUMENTS: readonly {
+  words: readonly string[];
+  part: 'lead' | 'pad' | 'keys' | 'bass';
+  voice: Voice;
+}[] = [
   { words: ['piano', 'keys', 'keyboard'], part: 'keys', voice: 'piano' },
   { words: ['rhodes', 'wurlitzer', 'electric-piano'], part: 'keys', voice: 'epiano' },
-  { words: ['bell', 'chime', 'glockenspiel', 'celesta', 'music-box', 'marimba', 'vibraphone'], part: 'lead', voice: 'bell' },
-  { words: ['guitar', 'harp', 'pluck', 'plucked', 'banjo', 'ukulele', 'koto'], part: 'lead', voice: 'pluck' },
-  { words: ['flute', 'whistle', 'ocarina', 'voice', 'choir', 'vocal'], part: 'lead', voice: 'lead-sine' },
+  {
+    words: ['bell', 'chime', 'glockenspiel', 'celesta', 'music-box', 'marimba', 'vibraphone'],
+    part: 'lead',
+    voice: 'bell',
+  },
+  {
+    words: ['guitar', 'harp', 'pluck', 'plucked', 'banjo', 'ukulele', 'koto'],
+    part: 'lead',
+    voice: 'pluck',
+  },
+  {
+    words: ['flute', 'whistle', 'ocarina', 'voice', 'choir', 'vocal'],
+    part: 'lead',
+    voice: 'lead-sine',
+  },
   { words: ['chiptune', '8-bit', 'arcade', 'square'], part: 'lead', voice: 'lead-square' },
   { words: ['strings', 'violin', 'cello', 'orchestra', 'viola'], part: 'pad', voice: 'strings' },
   { words: ['organ', 'hammond'], part: 'pad', voice: 'organ' },
@@ -190,7 +355,13 @@ export interface MusicPlan {
   key: string;
   mode: Mode;
   progression: number[];
-  voices: { pad: PadVoice | null; lead: LeadVoice | null; keys: KeysVoice | null; bass: BassVoice | null; drums: DrumKit | null };
+  voices: {
+    pad: PadVoice | null;
+    lead: LeadVoice | null;
+    keys: KeysVoice | null;
+    bass: BassVoice | null;
+    drums: DrumKit | null;
+  };
   swing: number;
   reverb: number;
   brightness: number;
@@ -247,15 +418,22 @@ export function planMusic(prompt: string, seed: number): MusicPlan {
     matched.push(`${tempo} bpm`);
   } else if (mentions(words, ['slow', 'slower', 'downtempo']) && style.name !== 'calm') {
     tempo = Math.round(tempo * 0.85);
-  } else if (mentions(words, ['fast', 'faster', 'uptempo', 'energetic']) && style.name !== 'upbeat') {
+  } else if (
+    mentions(words, ['fast', 'faster', 'uptempo', 'energetic']) &&
+    style.name !== 'upbeat'
+  ) {
     tempo = Math.round(tempo * 1.15);
   }
 
   let mode: Mode = rng.pick(style.modes);
   let tonic = rng.int(12);
-  const key = /\b([a-g])(#|♯|b|♭|-sharp|-flat| sharp| flat)?\s*(major|minor|maj|min)\b/i.exec(prompt);
+  const key = /\b([a-g])(#|♯|b|♭|-sharp|-flat| sharp| flat)?\s*(major|minor|maj|min)\b/i.exec(
+    prompt,
+  );
   if (key) {
-    const base = { c: 0, d: 2, e: 4, f: 5, g: 7, a: 9, b: 11 }[(key[1] as string).toLowerCase() as 'c'];
+    const base = { c: 0, d: 2, e: 4, f: 5, g: 7, a: 9, b: 11 }[
+      (key[1] as string).toLowerCase() as 'c'
+    ];
     const accidental = (key[2] ?? '').trim().replace('-', '');
     const shift = /^(#|♯|sharp)$/.test(accidental) ? 1 : /^(b|♭|flat)$/.test(accidental) ? -1 : 0;
     tonic = (base + shift + 12) % 12;
@@ -316,7 +494,12 @@ export function planMusic(prompt: string, seed: number): MusicPlan {
  * Writes the score: note events from frame 0 to `totalFrames` (notes may ring past it;
  * the synthesiser cuts them). Sorted by start.
  */
-export function arrange(plan: MusicPlan, seed: number, totalFrames: number, sampleRate: number): NoteEvent[] {
+export function arrange(
+  plan: MusicPlan,
+  seed: number,
+  totalFrames: number,
+  sampleRate: number,
+): NoteEvent[] {
   const rng = new Random(combineSeeds(seed, 0xa77a));
   const events: NoteEvent[] = [];
   const scale = MODES[plan.mode];
@@ -332,7 +515,15 @@ export function arrange(plan: MusicPlan, seed: number, totalFrames: number, samp
     return plan.root + (scale[d] as number) + 12 * o;
   };
   let seq = 0;
-  const add = (voice: Voice, start: number, length: number, midi: number, velocity: number, pan = 0, send = plan.reverb) => {
+  const add = (
+    voice: Voice,
+    start: number,
+    length: number,
+    midi: number,
+    velocity: number,
+    pan = 0,
+    send = plan.reverb,
+  ) => {
     if (start >= totalFrames) return;
     seq += 1;
     events.push({
@@ -361,8 +552,11 @@ export function arrange(plan: MusicPlan, seed: number, totalFrames: number, samp
 
     if (plan.voices.pad) {
       const pan = [-0.35, 0.35, 0];
-      chord.forEach((d, i) => add(plan.voices.pad as Voice, t0, bar, note(d, 0), 0.6, pan[i], plan.reverb + 0.15));
-      if (seventh) add(plan.voices.pad, t0, bar, note(degree + 6, 0), 0.35, 0.15, plan.reverb + 0.15);
+      chord.forEach((d, i) =>
+        add(plan.voices.pad as Voice, t0, bar, note(d, 0), 0.6, pan[i], plan.reverb + 0.15),
+      );
+      if (seventh)
+        add(plan.voices.pad, t0, bar, note(degree + 6, 0), 0.35, 0.15, plan.reverb + 0.15);
     }
 
     if (plan.voices.keys && !(inIntro && plan.voices.pad)) {
@@ -371,13 +565,29 @@ export function arrange(plan: MusicPlan, seed: number, totalFrames: number, samp
         // Arpeggio in eighths, up and back.
         const order = [0, 1, 2, tones.length - 1, 2, 1, 0, 1];
         order.forEach((i, k) =>
-          add('piano', t0 + k * 2 * sixteenth + swingAt(k * 2), sixteenth * 3, note(tones[i] as number, 1), 0.55 + 0.1 * rng.next(), -0.2 + 0.1 * k * 0.5),
+          add(
+            'piano',
+            t0 + k * 2 * sixteenth + swingAt(k * 2),
+            sixteenth * 3,
+            note(tones[i] as number, 1),
+            0.55 + 0.1 * rng.next(),
+            -0.2 + 0.1 * k * 0.5,
+          ),
         );
       } else {
         // Chords on beats 1 and the "and" of 2, lo-fi style.
         for (const at of [0, 6, 10]) {
           if (at === 10 && rng.chance(0.5)) continue;
-          tones.forEach((d, i) => add(plan.voices.keys as Voice, t0 + at * sixteenth + swingAt(at) + i * 40, sixteenth * 5, note(d, 1), 0.45, -0.15 + 0.1 * i));
+          tones.forEach((d, i) =>
+            add(
+              plan.voices.keys as Voice,
+              t0 + at * sixteenth + swingAt(at) + i * 40,
+              sixteenth * 5,
+              note(d, 1),
+              0.45,
+              -0.15 + 0.1 * i,
+            ),
+          );
         }
       }
     }
@@ -387,14 +597,32 @@ export function arrange(plan: MusicPlan, seed: number, totalFrames: number, samp
       switch (plan.voices.drums) {
         case 'pop':
         case 'rock':
-          for (let s = 0; s < 16; s += 2) add(plan.voices.bass, t0 + s * sixteenth, sixteenth * 1.7, r + (s === 6 || s === 14 ? 12 : 0), 0.75, 0, 0.05);
+          for (let s = 0; s < 16; s += 2)
+            add(
+              plan.voices.bass,
+              t0 + s * sixteenth,
+              sixteenth * 1.7,
+              r + (s === 6 || s === 14 ? 12 : 0),
+              0.75,
+              0,
+              0.05,
+            );
           break;
         case 'four':
-          for (let s = 2; s < 16; s += 4) add(plan.voices.bass, t0 + s * sixteenth, sixteenth * 1.6, r, 0.85, 0, 0.05);
+          for (let s = 2; s < 16; s += 4)
+            add(plan.voices.bass, t0 + s * sixteenth, sixteenth * 1.6, r, 0.85, 0, 0.05);
           break;
         case 'lofi':
           add(plan.voices.bass, t0, sixteenth * 6, r, 0.8, 0, 0.05);
-          add(plan.voices.bass, t0 + 10 * sixteenth + swingAt(10), sixteenth * 4, r + (scale[4] as number), 0.7, 0, 0.05);
+          add(
+            plan.voices.bass,
+            t0 + 10 * sixteenth + swingAt(10),
+            sixteenth * 4,
+            r + (scale[4] as number),
+            0.7,
+            0,
+            0.05,
+          );
           break;
         case 'epic':
           add(plan.voices.bass, t0, sixteenth * 7, r, 0.85, 0, 0.1);
@@ -414,15 +642,38 @@ export function arrange(plan: MusicPlan, seed: number, totalFrames: number, samp
         const last = b % 4 === 3 && step.at === motif.at(-1)?.at;
         const d = last ? degree : step.degree + variation + (b % 4 === 2 ? 1 : 0);
         const length = step.length * 2 * sixteenth * (plan.voices.lead === 'pluck' ? 0.9 : 0.95);
-        add(plan.voices.lead, t0 + (step.at - half * 8) * 2 * sixteenth + swingAt(step.at * 2), length, note(d, 1), 0.6 + 0.25 * rng.next(), 0.1, plan.reverb + 0.1);
+        add(
+          plan.voices.lead,
+          t0 + (step.at - half * 8) * 2 * sixteenth + swingAt(step.at * 2),
+          length,
+          note(d, 1),
+          0.6 + 0.25 * rng.next(),
+          0.1,
+          plan.reverb + 0.1,
+        );
       }
     }
 
     if (plan.voices.drums && !(inIntro && b === 0)) {
-      drumBar(plan.voices.drums, sixteenth, rng, (voice, at, velocity, pan) => {
-        const midi = voice === 'tom' ? plan.root - 5 + rng.int(5) : 36;
-        add(voice, t0 + at + (voice === 'hat' ? swingAt(Math.round(at / sixteenth)) : 0), voice === 'open-hat' ? sixteenth * 2 : sixteenth, midi, velocity, pan, voice === 'snare' || voice === 'clap' ? 0.25 : 0.08);
-      }, b % 4 === 3, inIntro);
+      drumBar(
+        plan.voices.drums,
+        sixteenth,
+        rng,
+        (voice, at, velocity, pan) => {
+          const midi = voice === 'tom' ? plan.root - 5 + rng.int(5) : 36;
+          add(
+            voice,
+            t0 + at + (voice === 'hat' ? swingAt(Math.round(at / sixteenth)) : 0),
+            voice === 'open-hat' ? sixteenth * 2 : sixteenth,
+            midi,
+            velocity,
+            pan,
+            voice === 'snare' || voice === 'clap' ? 0.25 : 0.08,
+          );
+        },
+        b % 4 === 3,
+        inIntro,
+      );
     }
   }
   events.sort((a, b) => a.start - b.start || a.seed - b.seed);
@@ -476,7 +727,13 @@ function drumBar(
       for (const s of [0, 8]) hit('kick', at(s), human(), 0);
       if (rng.chance(0.5)) hit('kick', at(10), 0.8 * human(), 0);
       for (const s of [4, 12]) hit('snare', at(s), 0.9 * human(), 0.05);
-      for (let s = 0; s < 16; s += 2) hit(s === 14 && rng.chance(0.4) ? 'open-hat' : 'hat', at(s), (s % 4 === 0 ? 0.5 : 0.35) * human(), 0.3);
+      for (let s = 0; s < 16; s += 2)
+        hit(
+          s === 14 && rng.chance(0.4) ? 'open-hat' : 'hat',
+          at(s),
+          (s % 4 === 0 ? 0.5 : 0.35) * human(),
+          0.3,
+        );
       break;
     case 'four':
       for (const s of [0, 4, 8, 12]) hit('kick', at(s), human(), 0);
@@ -501,6 +758,12 @@ function drumBar(
       break;
   }
   if (fill && kit !== 'soft' && !sparse) {
-    for (const s of [13, 14, 15]) hit(kit === 'epic' ? 'tom' : 'snare', at(s), (0.5 + 0.1 * (s - 13)) * human(), (s - 14) * 0.3);
+    for (const s of [13, 14, 15])
+      hit(
+        kit === 'epic' ? 'tom' : 'snare',
+        at(s),
+        (0.5 + 0.1 * (s - 13)) * human(),
+        (s - 14) * 0.3,
+      );
   }
 }

@@ -84,7 +84,13 @@ async function runMusic(provider: MusicProvider, input: MusicInput, ctx: Generat
     mime: result.audio.mime,
     bytes,
     ...(whole ? { sha256: createHash('sha256').update(whole).digest('hex') } : {}),
-    ...(wav ? { decoded_duration_s: Number(wav.seconds.toFixed(3)), sample_rate: wav.sampleRate, channels: wav.channels } : {}),
+    ...(wav
+      ? {
+          decoded_duration_s: Number(wav.seconds.toFixed(3)),
+          sample_rate: wav.sampleRate,
+          channels: wav.channels,
+        }
+      : {}),
     timings_ms: timings,
     warnings: result.warnings,
     ...result.metadata,

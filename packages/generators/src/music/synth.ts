@@ -129,7 +129,12 @@ export class Synth {
   private readonly reverb: Reverb;
   private readonly fadeIn: number;
   private readonly fadeOut: number;
-  private bus: Bus = { left: new Float32Array(0), right: new Float32Array(0), sendLeft: new Float32Array(0), sendRight: new Float32Array(0) };
+  private bus: Bus = {
+    left: new Float32Array(0),
+    right: new Float32Array(0),
+    sendLeft: new Float32Array(0),
+    sendRight: new Float32Array(0),
+  };
 
   constructor(
     events: readonly NoteEvent[],
@@ -139,7 +144,10 @@ export class Synth {
     this.events = events;
     this.reverb = new Reverb(options.sampleRate, 0.7 + 0.2 * options.reverb);
     this.fadeIn = min(options.totalFrames, round(0.02 * this.rate));
-    this.fadeOut = min(options.totalFrames, round(min(3, (options.totalFrames / this.rate) * 0.12) * this.rate));
+    this.fadeOut = min(
+      options.totalFrames,
+      round(min(3, (options.totalFrames / this.rate) * 0.12) * this.rate),
+    );
   }
 
   get framesDone(): number {
@@ -150,7 +158,12 @@ export class Synth {
   render(count: number): Uint8Array {
     const n = min(count, this.options.totalFrames - this.frame);
     if (this.bus.left.length < n) {
-      this.bus = { left: new Float32Array(n), right: new Float32Array(n), sendLeft: new Float32Array(n), sendRight: new Float32Array(n) };
+      this.bus = {
+        left: new Float32Array(n),
+        right: new Float32Array(n),
+        sendLeft: new Float32Array(n),
+        sendRight: new Float32Array(n),
+      };
     }
     const { left, right, sendLeft, sendRight } = this.bus;
     left.fill(0, 0, n);
@@ -180,7 +193,8 @@ export class Synth {
       let gain = 0.9;
       if (f < this.fadeIn) gain *= f / this.fadeIn;
       const fromEnd = total - f;
-      if (fromEnd <= this.fadeOut) gain *= 0.5 - 0.5 * cos((PI * (fromEnd - 1)) / max(1, this.fadeOut));
+      if (fromEnd <= this.fadeOut)
+        gain *= 0.5 - 0.5 * cos((PI * (fromEnd - 1)) / max(1, this.fadeOut));
       view.setInt16(i * 4, toPcm(limit((left[i] as number) * gain)), true);
       view.setInt16(i * 4 + 2, toPcm(limit((right[i] as number) * gain)), true);
     }
@@ -373,7 +387,10 @@ export class Synth {
       }
       case 'piano': {
         const partials = 6;
-        const stretch = Array.from({ length: partials }, (_, k) => (k + 1) * (1 + 0.0004 * (k + 1) * (k + 1)));
+        const stretch = Array.from(
+          { length: partials },
+          (_, k) => (k + 1) * (1 + 0.0004 * (k + 1) * (k + 1)),
+        );
         const gains = Array.from({ length: partials }, (_, k) => 1 / (k + 1) ** 1.5);
         const decays = Array.from({ length: partials }, (_, k) => decay(1.8 / (1 + 0.7 * k), sr));
         const levels = gains.slice();
@@ -569,10 +586,17 @@ class Reverb {
     const combLengths = [1116, 1277, 1422, 1617];
     const allpassLengths = [556, 441];
     this.combs = [0, 23].map((spread) =>
-      combLengths.map((l) => ({ buffer: new Float32Array(round((l + spread) * scale)), pos: 0, store: 0 })),
+      combLengths.map((l) => ({
+        buffer: new Float32Array(round((l + spread) * scale)),
+        pos: 0,
+        store: 0,
+      })),
     );
     this.allpasses = [0, 23].map((spread) =>
-      allpassLengths.map((l) => ({ buffer: new Float32Array(round((l + spread) * scale)), pos: 0 })),
+      allpassLengths.map((l) => ({
+        buffer: new Float32Array(round((l + spread) * scale)),
+        pos: 0,
+      })),
     );
   }
 

@@ -39,8 +39,9 @@ export function readWavInfo(bytes: Uint8Array): WavInfo | undefined {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const tag = (offset: number) => String.fromCharCode(...bytes.subarray(offset, offset + 4));
   if (bytes.byteLength < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE') return undefined;
-  let format: { channels: number; sampleRate: number; bits: number; blockAlign: number } | undefined;
-  for (let offset = 12; offset + 8 <= bytes.byteLength; ) {
+  let format:
+    { channels: number; sampleRate: number; bits: number; blockAlign: number } | undefined;
+  for (let offset = 12; offset + 8 <= bytes.byteLength;) {
     const id = tag(offset);
     const size = view.getUint32(offset + 4, true);
     if (id === 'fmt ' && size >= 16) {

@@ -138,7 +138,9 @@ export function newPredictionId(): string {
 }
 
 /** Runs one prediction to a terminal status; returns it when it succeeded. */
-export async function runCogPrediction(options: CogPredictionOptions): Promise<CogPredictionResult> {
+export async function runCogPrediction(
+  options: CogPredictionOptions,
+): Promise<CogPredictionResult> {
   const { client, signal, logger } = options;
   const id = options.id ?? newPredictionId();
   const sleep = options.sleep ?? defaultSleep;
@@ -555,7 +557,8 @@ export function createCogMusicProvider(settings: MusicSettings = {}): MusicProvi
       if (file.extension !== request.format) {
         warnings.push(`the model returned ${file.mime} although ${request.format} was asked`);
       }
-      if (rest.length > 0) warnings.push(`the model returned ${rest.length + 1} files; kept the first`);
+      if (rest.length > 0)
+        warnings.push(`the model returned ${rest.length + 1} files; kept the first`);
       return {
         audio: { data: file.bytes, mime: file.mime, extension: file.extension },
         model: modelName(cog),

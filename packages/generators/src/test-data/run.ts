@@ -58,7 +58,8 @@ class RowProgress {
     this.written += rows;
     const { from, to } = this.range;
     const share = this.total === 0 ? 1 : this.written / this.total;
-    const percent = Math.floor((from + (to - from) * share) * 10) / 10;
+    // In tenths: share × 1000 for the whole bar, as before hybrid mode existed.
+    const percent = Math.floor(from * 10 + share * ((to - from) * 10)) / 10;
     this.ctx.progress(
       'generating',
       percent,

@@ -15,10 +15,6 @@ import {
   type SkippedField,
 } from './targets.ts';
 
-export { poolColumn } from './column.ts';
-export { ENHANCEABLE_TYPES, FIELD_REF, isEnhanceable, refersTo } from './targets.ts';
-export { inputPoolSchema, misfit, MAX_ENHANCED_FIELDS, sanitizeValue } from './values.ts';
-
 /**
  * Hybrid mode: after the foundation pools are built, one request asks the job's LLM for
  * domain-specific value pools for the fields that benefit (product names, job titles,
