@@ -6,6 +6,8 @@
  *
  *   npx tsx bench/profile.ts [jobs]     (default 5000; profiles land in var/profiles/)
  *   npx tsx bench/profile.ts --show [jobs]   prints the profiles of the last run again
+ *
+ * GENQ_* variables set for this command reach the genq processes (e.g. GENQ_SCHEDULING=strict).
  */
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -76,8 +78,14 @@ async function show(jobs: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if (process.argv[2] === '--show') return show(Number(process.argv[3] ?? 5_000));
-  const jobs = Number(process.argv[2] ?? 5_000);
+  const [first, second] = process.argv.slice(2);
+  const jobs = Number((first === '--show' ? second : first) ?? 5_000);
+  if (!Number.isInteger(jobs) || jobs < 1) {
+    console.error('usage: npx tsx bench/profile.ts [--show] [jobs]');
+    process.exitCode = 2;
+    return;
+  }
+  if (first === '--show') return show(jobs);
   await rm(DIR, { recursive: true, force: true });
   await mkdir(DIR, { recursive: true });
   const bench = await startBenchStack({
@@ -85,6 +93,11 @@ async function main(): Promise<void> {
     concurrency: 50,
     generators: 'noop',
     env: {
+      ...Object.fromEntries(
+        Object.entries(process.env).filter(
+          (entry): entry is [string, string] => entry[0].startsWith('GENQ_') && !!entry[1],
+        ),
+      ),
       NODE_OPTIONS: `--import ${path.join(ROOT, 'bench/lib/cpu-profile-preload.mjs')}`,
       GENQ_CPU_PROFILE_DIR: DIR,
     },

@@ -25,6 +25,18 @@ export interface BenchStack {
   close(): Promise<void>;
 }
 
+const running = new Set<ProcessStack>();
+
+/** Ctrl-C or SIGTERM: stop the genq processes of every stack still running, then exit. */
+function stopAllOnSignal(signal: NodeJS.Signals): void {
+  for (const stack of running) {
+    for (const p of [...stack.apis, ...stack.workers]) p.child.kill('SIGKILL');
+  }
+  process.exit(signal === 'SIGINT' ? 130 : 143);
+}
+process.once('SIGINT', stopAllOnSignal);
+process.once('SIGTERM', stopAllOnSignal);
+
 /**
  * genq as deployed (separate API and worker processes, the real entry files) on a fresh
  * database and Redis prefix, configured so that limits meant for abuse do not cap a
@@ -50,6 +62,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       ...options.env,
     },
   });
+  running.add(stack);
   const sql = new pg.Client({ connectionString: stack.database.url });
   await sql.connect();
   return {
@@ -61,6 +74,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     async close() {
       await sql.end().catch(() => undefined);
       await stack.close();
+      running.delete(stack);
     },
   };
 }

@@ -284,6 +284,13 @@ export class BatchPanel {
     this.render(entry.upload);
   }
 
+  /** A batch subscription failed: gone stops asking, anything else asks again later. */
+  handleSocketError(batchId: string, code: string): void {
+    if (!this.byBatch.has(batchId)) return;
+    if (code === 'not_found') this.options.live.unfollowBatch(batchId);
+    else setTimeout(() => this.options.live.refreshBatch(batchId), 3_000);
+  }
+
   handleEvent(event: JobEvent): void {
     if (!event.batch_id) return;
     const entry = this.byBatch.get(event.batch_id);

@@ -210,9 +210,13 @@ export class JobsPanel {
     }
   }
 
-  /** The server could not follow a job (deleted, say): stop asking. */
-  handleSocketError(jobId: string): void {
-    this.options.live.unfollowJob(jobId);
+  /**
+   * The server could not follow a job: gone (not_found) stops asking; a passing failure
+   * (service_unavailable: PostgreSQL or Redis away a moment) asks again a little later.
+   */
+  handleSocketError(jobId: string, code: string): void {
+    if (code === 'not_found') this.options.live.unfollowJob(jobId);
+    else setTimeout(() => this.options.live.refreshJob(jobId), 3_000);
   }
 
   private upsert(view: JobView): void {

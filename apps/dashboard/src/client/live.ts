@@ -87,6 +87,13 @@ export class LiveConnection {
     this.send({ action: 'subscribe', batch_id: id });
   }
 
+  /** Subscribes to a followed batch again (a fresh batch snapshot). */
+  refreshBatch(id: string): void {
+    if (!this.batches.has(id)) return;
+    this.send({ action: 'unsubscribe', batch_id: id });
+    this.send({ action: 'subscribe', batch_id: id });
+  }
+
   unfollowBatch(id: string): void {
     if (!this.batches.delete(id)) return;
     this.send({ action: 'unsubscribe', batch_id: id });

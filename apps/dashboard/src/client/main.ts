@@ -194,7 +194,8 @@ function showDashboard(key: string, verified: boolean): void {
   function route(message: ServerMessage): void {
     if (message.type === 'batch_snapshot') batch.handleSnapshot(message);
     else if (message.type === 'error') {
-      if (message.job_id) jobs.handleSocketError(message.job_id);
+      if (message.job_id) jobs.handleSocketError(message.job_id, message.error.code);
+      if (message.batch_id) batch.handleSocketError(message.batch_id, message.error.code);
     } else {
       jobs.handleEvent(message);
       batch.handleEvent(message);

@@ -4,7 +4,6 @@ import path from 'node:path';
 import {
   connectWebSocket,
   readZip,
-  requestJson,
   spawnGenq,
   startPrivateRedis,
   startTestStack,

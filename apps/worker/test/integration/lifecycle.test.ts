@@ -3,7 +3,6 @@ import { readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import {
   connectWebSocket,
-  requestJson,
   startTestStack,
   waitUntil,
   type TestStack,

@@ -10,7 +10,7 @@ export const PROCEDURAL_CHANNELS = 2;
 /** Frames synthesised between two checks of the signal (about 0.19 s of audio). */
 const CHUNK_FRAMES = 8_192;
 /** Seconds of CPU per second of audio, with headroom, for estimates. */
-const SECONDS_PER_AUDIO_SECOND = 0.05;
+const SECONDS_PER_AUDIO_SECOND = 0.08;
 
 /**
  * The built-in music provider: no model, no network. Plans a piece from the prompt (style,
@@ -84,6 +84,7 @@ export function createProceduralMusicProvider(): MusicProvider {
           channels: PROCEDURAL_CHANNELS,
           bits_per_sample: 16,
           frames: totalFrames,
+          // Read when the generator writes metadata.json, after the audio has been made.
           get synth_ms() {
             return Math.round(timing.synth_ms);
           },
