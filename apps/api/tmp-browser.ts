@@ -1,0 +1,25 @@
+import { chromium } from 'playwright-core';
+import { startTestStack } from '@genq/test-utils';
+const stack = await startTestStack({ workers: 0 });
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
+const page = await browser.newPage();
+const problems: string[] = [];
+page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`); });
+page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
+page.on('requestfailed', (r) => problems.push('failed: ' + r.url()));
+await page.goto(stack.url + '/api/v1/docs');
+console.log('url', page.url());
+await page.waitForSelector('.swagger-ui .info .title', { timeout: 20000 });
+console.log('title', await page.textContent('.swagger-ui .info .title'));
+const ops = await page.$$eval('.opblock', (els) => els.length);
+console.log('operations', ops);
+// try it out: authorize & call generators
+await page.click('.opblock-summary-path[data-path="/api/v1/generators"]');
+await page.click('button.try-out__btn');
+await page.click('button.execute');
+await page.waitForSelector('.responses-table .response-col_status', { timeout: 10000 });
+console.log('live status', (await page.$$eval('.live-responses-table .response-col_status', (e) => e.map((x) => x.textContent?.trim())))); 
+await page.screenshot({ path: '/tmp/docs.png', fullPage: false });
+console.log('problems', problems);
+await browser.close();
+await stack.close();
