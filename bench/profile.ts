@@ -157,6 +157,11 @@ async function main(): Promise<void> {
     for (const p of [...bench.stack.apis, ...bench.stack.workers]) p.child.kill('SIGUSR2');
     await sleep(3_000);
     await show(jobs);
+  } catch (error) {
+    for (const p of [...bench.stack.apis, ...bench.stack.workers]) {
+      console.error(`--- output of ${p.child.pid}:\n${p.output().slice(-4000)}`);
+    }
+    throw error;
   } finally {
     await redis.quit();
     await bench.close();

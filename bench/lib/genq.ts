@@ -94,7 +94,7 @@ export function request<T = Record<string, unknown>>(
   headers: Record<string, string> = {},
 ): Promise<HttpReply<T>> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
+  return new Promise<HttpReply<T>>((resolve, reject) => {
     const req = http.request(
       url,
       {
@@ -122,7 +122,13 @@ export function request<T = Record<string, unknown>>(
         res.on('error', reject);
       },
     );
-    req.on('error', reject);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      // A kept-alive socket the server closed just as this request went out (its
+      // keep-alive timeout): the server never saw the request, so it is sent again.
+      if (req.reusedSocket && error.code === 'ECONNRESET') {
+        request<T>(method, url, body, headers).then(resolve, reject);
+      } else reject(error);
+    });
     req.end(payload);
   });
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { commonEnvSchema, envBoolean, parseEnv } from '@genq/core';
-import { parseWebhookAllowlist, schedulingEnvShape } from '@genq/queue';
+import { commonEnvSchema, envBoolean, envList, parseEnv } from '@genq/core';
+import { schedulingEnvShape, webhookEnvShape } from '@genq/queue';
 import { DEFAULT_MAX_BATCH_SIZE } from './batches/batch-schemas.ts';
 
 const apiEnvSchema = commonEnvSchema.extend({
@@ -32,30 +32,14 @@ const apiEnvSchema = commonEnvSchema.extend({
   /** Requests per window per address on routes that need no key. */
   GENQ_RATE_LIMIT_ANONYMOUS: z.coerce.number().int().min(1).default(120),
   /** Addresses never rate limited, comma-separated (empty by default). */
-  GENQ_RATE_LIMIT_ALLOWLIST: z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    ),
+  GENQ_RATE_LIMIT_ALLOWLIST: envList,
   /**
    * Express `trust proxy`: unset trusts no proxy, so X-Forwarded-For is ignored; set it to a
    * hop count (`1`) or addresses (`loopback`, `10.0.0.0/8`) when genq runs behind a proxy.
    */
   GENQ_TRUST_PROXY: z.string().optional(),
   /** Browser origins allowed by CORS, comma-separated; empty allows none (same origin only). */
-  GENQ_CORS_ORIGINS: z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    ),
+  GENQ_CORS_ORIGINS: envList,
   /** Open WebSockets one API key may hold. */
   GENQ_WS_MAX_SOCKETS_PER_KEY: z.coerce.number().int().min(1).default(100),
   /** When set, GET /metrics and GET /status need `Authorization: Bearer <token>`; open otherwise. */
@@ -66,30 +50,8 @@ const apiEnvSchema = commonEnvSchema.extend({
   GENQ_HEALTH_DISK_UNHEALTHY_PERCENT: z.coerce.number().min(0).max(100).default(2),
   /** GENQ_SCHEDULING, GENQ_TIER_WEIGHTS, GENQ_TIER_CONCURRENCY (docs/scheduling.md). */
   ...schedulingEnvShape,
-  /**
-   * Hosts, addresses or CIDRs webhooks may reach although private/loopback (and with http),
-   * comma-separated; empty by default. Read by the API and the workers.
-   */
-  GENQ_WEBHOOK_ALLOWLIST: z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
-    .superRefine((entries, ctx) => {
-      try {
-        parseWebhookAllowlist(entries);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
-      }
-    }),
-  /** Attempts per webhook delivery, the first included. */
-  GENQ_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
-  /** Webhook backoff: attempt n + 1 waits delay × 2^(n-1), minus up to 25%. */
-  GENQ_WEBHOOK_RETRY_DELAY_MS: z.coerce.number().int().min(0).default(20_000),
+  /** GENQ_WEBHOOK_ALLOWLIST, GENQ_WEBHOOK_MAX_ATTEMPTS, GENQ_WEBHOOK_RETRY_DELAY_MS. */
+  ...webhookEnvShape,
 });
 
 export type ApiConfig = z.infer<typeof apiEnvSchema>;

@@ -29,27 +29,42 @@ export function createArtifactStore(rootDir: string) {
   return {
     async prepareAttempt(jobId: string): Promise<OutputWriter> {
       const dir = stagingDir(jobId);
-      await rm(dir, { recursive: true, force: true });
-      await mkdir(dir, { recursive: true });
+      // A job seen for the first time gets a new, empty folder: nothing to clear. Only a job
+      // seen before (retry, hand-back) may hold a previous attempt's files. The staging folder
+      // itself appears with the first file written (the output writer creates folders).
+      try {
+        await mkdir(jobDir(jobId));
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') await mkdir(jobDir(jobId), { recursive: true });
+        else if (code === 'EEXIST') await rm(dir, { recursive: true, force: true });
+        else throw error;
+      }
       return createOutputWriter(dir);
     },
 
     /** Zips the staging folder into result.zip (and publishes it to `target` if given). */
     async zipResult(jobId: string, target?: string | null): Promise<ZippedResult> {
       const dir = target ? await publishToTarget(jobId, target) : stagingDir(jobId);
-      const files = await listFiles(dir);
+      // No staging folder: the generator wrote nothing (the result is an empty ZIP).
+      const files = await listFiles(dir).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return null;
+        throw error;
+      });
       const zip = new yazl.ZipFile();
-      for (const file of files) zip.addFile(path.join(dir, file), file, { compressionLevel: 6 });
+      for (const file of files ?? []) {
+        zip.addFile(path.join(dir, file), file, { compressionLevel: 6 });
+      }
       zip.end();
       const relative = path.join(jobId, 'result.zip');
       const zipPath = path.join(rootDir, relative);
       const temporary = `${zipPath}.partial`;
+      const out = createWriteStream(temporary);
       // yazl deflates with node:zlib, whose work runs off the event loop.
-      await pipeline(zip.outputStream, createWriteStream(temporary));
+      await pipeline(zip.outputStream, out);
       await rename(temporary, zipPath);
-      await rm(stagingDir(jobId), { recursive: true, force: true });
-      const { size } = await stat(zipPath);
-      return { path: relative, size: BigInt(size), files: files.length };
+      if (files && !target) await rm(stagingDir(jobId), { recursive: true, force: true });
+      return { path: relative, size: BigInt(out.bytesWritten), files: files?.length ?? 0 };
     },
 
     async removeJob(jobId: string): Promise<void> {
@@ -67,6 +82,7 @@ export function createArtifactStore(rootDir: string) {
     const versions = path.join(base, 'versions');
     const version = path.join(versions, jobId);
     await mkdir(versions, { recursive: true });
+    await mkdir(stagingDir(jobId), { recursive: true });
     await rm(version, { recursive: true, force: true });
     await rename(stagingDir(jobId), version);
     const link = path.join(base, 'current');

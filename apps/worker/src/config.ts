@@ -1,20 +1,12 @@
 import { z } from 'zod';
-import { commonEnvSchema, parseEnv } from '@genq/core';
-import { parseWebhookAllowlist, schedulingEnvShape } from '@genq/queue';
+import { commonEnvSchema, envList, parseEnv } from '@genq/core';
+import { schedulingEnvShape, webhookEnvShape } from '@genq/queue';
 
 const workerEnvSchema = commonEnvSchema.extend({
   /** Jobs one worker process runs at once, per generator queue it serves. */
   GENQ_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(2),
   /** Comma-separated generators this process serves; empty means all of them. */
-  GENQ_WORKER_GENERATORS: z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    ),
+  GENQ_WORKER_GENERATORS: envList,
   /** Retries after the first attempt; a job runs at most GENQ_MAX_RETRIES + 1 times. */
   GENQ_MAX_RETRIES: z.coerce.number().int().min(0).max(20).default(3),
   /** Base backoff: attempt n waits delay × 2^(n-1), with ±25% jitter. */
@@ -45,27 +37,8 @@ const workerEnvSchema = commonEnvSchema.extend({
   GENQ_PROGRESS_DB_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
   /** How often the process pushes its metrics to Redis, where the API's /metrics reads them; 0 = never. */
   GENQ_METRICS_PUSH_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
-  /** Hosts, addresses or CIDRs webhooks may reach although private (as for the API). */
-  GENQ_WEBHOOK_ALLOWLIST: z
-    .string()
-    .default('')
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
-    .superRefine((entries, ctx) => {
-      try {
-        parseWebhookAllowlist(entries);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
-      }
-    }),
-  /** Attempts per webhook delivery, the first included. */
-  GENQ_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
-  /** Webhook backoff: attempt n + 1 waits delay × 2^(n-1), minus up to 25%. */
-  GENQ_WEBHOOK_RETRY_DELAY_MS: z.coerce.number().int().min(0).default(20_000),
+  /** GENQ_WEBHOOK_ALLOWLIST, GENQ_WEBHOOK_MAX_ATTEMPTS, GENQ_WEBHOOK_RETRY_DELAY_MS. */
+  ...webhookEnvShape,
   /** Per webhook delivery attempt: connect, send, receive the status. */
   GENQ_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** Webhook deliveries one worker process makes at once; 0 = none in this process. */

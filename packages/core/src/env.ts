@@ -42,3 +42,14 @@ export const envBoolean = z
 export function logFormatFor(env: CommonEnv): 'json' | 'pretty' {
   return env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty');
 }
+
+/** A comma-separated list in the environment: trimmed, empty entries dropped; empty by default. */
+export const envList = z
+  .string()
+  .default('')
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );

@@ -11,3 +11,4 @@ export * from './auth-events.ts';
 export * from './webhooks.ts';
 export * from './webhooks-address.ts';
 export * from './fair-scheduler/index.ts';
+export * from './webhooks-env.ts';

@@ -1,4 +1,5 @@
 import { Router, type RequestHandler } from 'express';
+import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
 import { buildOpenApiDocument, type OpenApiOptions } from './document.ts';
 
@@ -13,10 +14,28 @@ const ASSETS = new Set([
 ]);
 
 /**
- * `GET /api/v1/openapi.json` and the Swagger UI at `GET /api/v1/docs/`; both public. The UI
- * loads its scripts, styles and the document from this origin, so helmet's default
- * Content-Security-Policy (script-src 'self') holds for it unchanged.
+ * The docs page's policy: helmet's default without `upgrade-insecure-requests`, which would
+ * send the page's own scripts to an HTTPS port that does not exist when genq is reached over
+ * plain HTTP on a private network (as the dashboard's policy does). Swagger UI loads its
+ * scripts, styles and the document from this origin and styles itself inline.
  */
+const docsCsp: RequestHandler = helmet.contentSecurityPolicy({
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", 'data:'],
+    connectSrc: ["'self'"],
+    fontSrc: ["'self'", 'data:'],
+    objectSrc: ["'none'"],
+    baseUri: ["'self'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+  },
+});
+
+/** `GET /api/v1/openapi.json` and the Swagger UI at `GET /api/v1/docs/`; both public. */
 export function createOpenApiRoutes(options: OpenApiOptions, guards: RequestHandler[]): Router {
   const router = Router();
   const document = buildOpenApiDocument(options);
@@ -33,6 +52,7 @@ export function createOpenApiRoutes(options: OpenApiOptions, guards: RequestHand
     res.type('application/json').send(body);
   });
   // The page loads its assets relative to itself, so it lives at /docs/.
+  router.use('/docs', docsCsp);
   router.get('/docs', ...guards, (req, res, next) => {
     if (!req.originalUrl.split('?')[0]!.endsWith('/')) {
       res.redirect(301, `${req.baseUrl}/docs/`);

@@ -292,6 +292,8 @@ describe('OpenAPI document', () => {
     const csp = page.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain('unsafe-eval');
+    // Over plain HTTP on a private network this would send the page's assets to HTTPS.
+    expect(csp).not.toContain('upgrade-insecure-requests');
     const html = await page.text();
     // No inline script (the CSP would block it): every script has a same-origin src.
     const scripts = [...html.matchAll(/<script\b([^>]*)>/g)].map((m) => m[1]!);
