@@ -1,7 +1,11 @@
 import { createRequire } from 'node:module';
 import { createLogger, initErrorReporting, logFormatFor } from '@genq/core';
 import { createDatabase } from '@genq/db';
-import { builtinGenerators, createGeneratorRegistry } from '@genq/generators';
+import {
+  createBuiltinGenerators,
+  createGeneratorRegistry,
+  mediaSettingsFromEnv,
+} from '@genq/generators';
 import {
   createBlockingRedis,
   createFastFailRedis,
@@ -39,7 +43,8 @@ const api = await startApiServer(
     subscriber,
     keys: redisKeys(config.GENQ_REDIS_PREFIX),
     prefix: config.GENQ_REDIS_PREFIX,
-    registry: createGeneratorRegistry(builtinGenerators),
+    // Media limits (GENQ_IMAGE_MAX_COUNT...) are checked at submission, so the API reads them too.
+    registry: createGeneratorRegistry(createBuiltinGenerators(mediaSettingsFromEnv(process.env))),
     logger,
     artifactsDir: config.GENQ_ARTIFACTS_DIR,
     maxAttempts: config.GENQ_MAX_RETRIES + 1,

@@ -7,7 +7,11 @@ import {
   createSchedulingRepository,
   createWebhooksRepository,
 } from '@genq/db';
-import { createBuiltinGenerators, createGeneratorRegistry } from '@genq/generators';
+import {
+  createBuiltinGenerators,
+  createGeneratorRegistry,
+  mediaSettingsFromEnv,
+} from '@genq/generators';
 import { createBlockingRedis, redisKeys, schedulingSettingsFrom } from '@genq/queue';
 import { createArtifactStore } from './artifacts.ts';
 import { loadWorkerConfig } from './config.ts';
@@ -31,6 +35,7 @@ const errorReporter = await initErrorReporting({
 
 const registry = createGeneratorRegistry(
   createBuiltinGenerators({
+    ...mediaSettingsFromEnv(process.env),
     llm: {
       baseUrl: config.LLM_BASE_URL,
       apiKey: config.LLM_API_KEY,

@@ -111,18 +111,16 @@ export function createErrorHandler(logger: Logger, reporter?: ErrorReporter): Er
       }
       if (error.status === 415) {
         const charset = error.type === 'charset.unsupported';
-        res
-          .status(415)
-          .json(
-            errorBody('unsupported_media_type', 'unsupported charset or content encoding', [
-              charset
-                ? { path: 'headers.content-type', message: 'the charset must be utf-8' }
-                : {
-                    path: 'headers.content-encoding',
-                    message: 'use identity, gzip, deflate or br',
-                  },
-            ]),
-          );
+        res.status(415).json(
+          errorBody('unsupported_media_type', 'unsupported charset or content encoding', [
+            charset
+              ? { path: 'headers.content-type', message: 'the charset must be utf-8' }
+              : {
+                  path: 'headers.content-encoding',
+                  message: 'use identity, gzip, deflate or br',
+                },
+          ]),
+        );
         return;
       }
     }
@@ -138,6 +136,7 @@ export function createErrorHandler(logger: Logger, reporter?: ErrorReporter): Er
           : isBodyParserError(error) || status === 400
             ? 'request could not be read'
             : (STATUS_CODES[status] ?? 'bad request').toLowerCase();
+      logger.info('request refused', { requestId: req.id, status, error: String(error) });
       res.status(status).json(errorBody(code, message));
       return;
     }

@@ -9,6 +9,8 @@ const PAGE_SIZE = 20;
 /** Waiting jobs whose position and ETA are refreshed (a new snapshot) every few seconds. */
 const POSITION_REFRESH_LIMIT = 20;
 const POSITION_REFRESH_MS = 5_000;
+/** Jobs submitted elsewhere (the CLI, a script) appear within this while the tab is visible. */
+const HEAD_REFRESH_MS = 15_000;
 
 const CANCELLABLE = new Set(['queued', 'running', 'retrying']);
 
@@ -126,6 +128,7 @@ export class JobsPanel {
   private loadedOnce = false;
   private ticker: ReturnType<typeof setInterval> | null = null;
   private lastPositionRefresh = 0;
+  private lastHeadRefresh = Date.now();
 
   constructor(private readonly options: JobsPanelOptions) {
     this.list = h('ol', { className: 'jobs', 'aria-label': 'Jobs, newest first' });
@@ -276,6 +279,10 @@ export class JobsPanel {
       const status = card.state.view.status;
       if (status === 'running') this.renderMeta(card);
       if (status === 'queued' || status === 'retrying') waiting.push(card);
+    }
+    if (now - this.lastHeadRefresh >= HEAD_REFRESH_MS && document.visibilityState === 'visible') {
+      this.lastHeadRefresh = now;
+      void this.loadFirstPage();
     }
     if (now - this.lastPositionRefresh >= POSITION_REFRESH_MS && this.options.live.isOpen) {
       this.lastPositionRefresh = now;

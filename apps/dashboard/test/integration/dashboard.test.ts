@@ -172,7 +172,12 @@ describe('dashboard in Chromium', () => {
     await expect(card(first).getByRole('button', { name: 'Cancel' }).isHidden()).resolves.toBe(
       true,
     );
-    expect(await card(first).locator('.meta').textContent()).toMatch(/took .* s/);
+    // Run time and size come with the job's final view, fetched once it finished.
+    await until(
+      () => card(first).locator('.meta').textContent(),
+      (text) => /took .* s · 1 file/.test(text ?? ''),
+      'run time and result shown',
+    );
 
     // 2. A long job, cancelled from its button while it runs.
     const second = await submitNoop({ sleep_ms: 60_000, steps: 60 });

@@ -6,18 +6,21 @@ import { startTestStack, waitUntil, type TestStack } from '@genq/test-utils';
 describe('workers serving a subset of generators', () => {
   let stack: TestStack;
   beforeAll(async () => {
-    stack = await startTestStack({ workers: 1, workerGenerators: ['noop'] });
+    stack = await startTestStack({ workers: 1, workerGenerators: ['music'] });
   });
   afterAll(async () => {
     await stack?.close();
   });
 
-  it('leaves jobs of other generators waiting for a worker that serves them', async () => {
+  it('a worker started with GENQ_WORKER_GENERATORS=music never takes a test-data job', async () => {
     const other = await stack.http('POST', '/api/v1/jobs', {
       generator: 'test-data',
       input: { rows: 10, fields: [{ name: 'id', type: 'uuid' }] },
     });
-    const mine = await stack.http('POST', '/api/v1/jobs', { generator: 'noop', input: {} });
+    const mine = await stack.http('POST', '/api/v1/jobs', {
+      generator: 'music',
+      input: { prompt: 'calm piano', duration: 1, seed: 1 },
+    });
     const [otherId, mineId] = [other.body.id as string, mine.body.id as string];
     await waitUntil(
       () => stack.jobs.findById(mineId),
