@@ -66,7 +66,8 @@ Every error, whatever the status, has one body:
 \`{"error":{"code":"validation_failed","message":"…","details":[{"path":"input.rows","message":"…"}]}}\`.
 Unknown fields are rejected (400, each named in \`details\`); bodies must be \`application/json\`
 (415) and within the size limit (413). 429 and 503 carry \`Retry-After\` (seconds). Rate-limited
-responses carry the standard \`RateLimit\` and \`RateLimit-Policy\` headers.
+responses carry the standard \`RateLimit\` and \`RateLimit-Policy\` headers. Every response
+carries \`X-Request-Id\` (a valid incoming one is kept), which the logs carry too.
 
 ## Live events over WebSocket
 
@@ -192,16 +193,19 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
     description: 'The quota policy (IETF draft-8 RateLimit-Policy header)',
     schema: { type: 'string' },
   });
-  registry.registerComponent('headers', 'RequestId', {
-    description: 'Correlates log lines; echoes a valid incoming X-Request-Id',
-    schema: { type: 'string' },
-  });
 
+  const retryHeaders = {
+    429: {
+      'Retry-After': ref('headers', 'RetryAfter'),
+      RateLimit: ref('headers', 'RateLimit'),
+      'RateLimit-Policy': ref('headers', 'RateLimitPolicy'),
+    },
+    503: { 'Retry-After': ref('headers', 'RetryAfter') },
+  };
   for (const [status, [name, description]] of Object.entries(ERRORS)) {
-    const retry = status === '429' || status === '503';
     registry.registerComponent('responses', name, {
       description,
-      headers: retry ? { 'Retry-After': ref('headers', 'RetryAfter') } : undefined,
+      headers: retryHeaders[Number(status) as keyof typeof retryHeaders],
       content: json(ref('schemas', 'Error')),
     });
   }

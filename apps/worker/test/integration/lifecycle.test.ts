@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  connectWebSocket,
-  startTestStack,
-  waitUntil,
-  type TestStack,
-} from '@genq/test-utils';
+import { connectWebSocket, startTestStack, waitUntil, type TestStack } from '@genq/test-utils';
 
 describe('job lifecycle', () => {
   let stack: TestStack;
