@@ -30,17 +30,21 @@ FROM base AS deps
 # A new workspace under apps/ or packages/ needs its line here.
 COPY package.json package-lock.json .npmrc ./
 COPY apps/api/package.json apps/api/
+COPY apps/cli/package.json apps/cli/
+COPY apps/dashboard/package.json apps/dashboard/
 COPY apps/worker/package.json apps/worker/
 COPY packages/core/package.json packages/core/
 COPY packages/db/package.json packages/db/
 COPY packages/generators/package.json packages/generators/
 COPY packages/queue/package.json packages/queue/
 COPY packages/test-utils/package.json packages/test-utils/
-# tsx and prisma are runtime dependencies, so --omit=dev keeps everything the processes
-# need. --ignore-scripts skips the root postinstall (it needs prisma/ and scripts/, which
-# are not copied yet) and dependency install scripts: genq needs none of them (no native
-# Prisma engine: the client is Rust-free and migrations use the WebAssembly engine).
-RUN npm ci --omit=dev --ignore-scripts
+# tsx, prisma and esbuild are runtime dependencies, so --omit=dev keeps everything the
+# processes need. --ignore-scripts skips the root postinstall (it needs prisma/ and scripts/,
+# which are not copied yet) and dependency install scripts: genq needs none of them (no
+# native Prisma engine: the client is Rust-free and migrations use the WebAssembly engine).
+# `npm install` rather than `npm ci`: the lock file is written against a registry mirror
+# that lacks some other platforms' optional binaries, which `npm ci` refuses.
+RUN npm install --omit=dev --ignore-scripts
 # What the root postinstall does: generate the Prisma client into packages/db/src/generated.
 COPY prisma.config.ts ./
 COPY prisma/schema.prisma prisma/
@@ -58,6 +62,8 @@ ENV NODE_ENV=production \
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=deps /app/packages/db/src/generated ./packages/db/src/generated
 COPY . .
+# The dashboard's static files (the root postinstall builds them outside Docker).
+RUN npm run build:dashboard
 # The code stays root-owned (read-only for the app); only the artifacts directory is
 # writable. A fresh named Docker volume mounted there inherits this ownership.
 RUN mkdir -p /data/artifacts && chown node:node /data/artifacts

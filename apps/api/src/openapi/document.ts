@@ -210,9 +210,10 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
     });
   }
 
-  // Schemas carry their component name in zod's own metadata (`.meta({ id })`), which the
-  // generator reads; `.openapi()` exists only on schemas built after `extendZodWithOpenApi`,
-  // and the request schemas are built when their modules load, so ids are given here instead.
+  // Component names and examples go in zod's own metadata (`.meta()`), which the generator
+  // reads as it reads `.openapi()`. `extendZodWithOpenApi` is not used: with zod 4 its
+  // `.openapi()` exists only on schemas created after it ran, and the request schemas are
+  // created when their modules load, so whether it worked would depend on import order.
   const jobRequest = createJobRequestSchema.meta({ id: 'CreateJobRequest' });
   const batchSchema = createBatchRequestSchema(options.maxBatchSize);
   // Items are validated one by one after the envelope (so one answer names every bad item);

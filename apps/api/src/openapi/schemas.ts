@@ -30,6 +30,12 @@ const ERROR_CODES = [
   'service_unavailable',
   'queue_full',
 ] as const satisfies readonly ErrorCode[];
+/** Compile-time: every code of the catalogue is listed above. */
+export const documentedErrorCodes: [Exclude<ErrorCode, (typeof ERROR_CODES)[number]>] extends [
+  never,
+]
+  ? true
+  : false = true;
 
 const timestamp = z.iso.datetime().meta({ example: '2025-01-31T12:00:00.000Z' });
 const uuid = z.uuid().meta({ example: '0194b8a2-7c3e-7d4f-9a1b-2c3d4e5f6a7b' });
