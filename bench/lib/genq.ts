@@ -200,3 +200,37 @@ export async function cpuMsOf(pid: number): Promise<number> {
   const ticks = Number(fields[11]) + Number(fields[12]);
   return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
 }
+
+/** The Redis server's pid (it runs on this machine). */
+export async function redisServerPid(redis: Redis): Promise<number> {
+  return Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1] ?? 0);
+}
+
+/** PostgreSQL backends serving the bench database (other than `sql` itself). */
+export async function postgresBackends(sql: pg.Client): Promise<number[]> {
+  const { rows } = await sql.query<{ pid: number }>(
+    'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+  );
+  return rows.map((r) => r.pid);
+}
+
+/** CPU time used by groups of processes between `start()` and `stop()`, in ms per group. */
+export function cpuMeter(groups: Record<string, number[]>) {
+  const read = () =>
+    Promise.all(
+      Object.entries(groups).map(async ([name, pids]) => {
+        const times = await Promise.all(pids.map((pid) => cpuMsOf(pid).catch(() => 0)));
+        return [name, times.reduce((a, b) => a + b, 0)] as const;
+      }),
+    );
+  let before: (readonly [string, number])[] = [];
+  return {
+    async start(): Promise<void> {
+      before = await read();
+    },
+    async stop(): Promise<Record<string, number>> {
+      const after = await read();
+      return Object.fromEntries(after.map(([name, t], i) => [name, t - (before[i]?.[1] ?? 0)]));
+    },
+  };
+}

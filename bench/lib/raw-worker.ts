@@ -14,6 +14,8 @@ interface RawJobData {
 let worker: Worker<RawJobData> | undefined;
 let completed = 0;
 let lastAt = 0;
+/** Run times of the last sleeping jobs (ms), for "one running job's time". */
+const runTimes: number[] = [];
 
 const ipc = serve({
   async start(params: { redisUrl: string; prefix: string; queue: string; concurrency: number }) {
@@ -21,8 +23,13 @@ const ipc = serve({
     worker = new Worker<RawJobData>(
       params.queue,
       async (job: Job<RawJobData>) => {
-        if (job.data.probe) ipc.notify('started', { id: job.id, at: Date.now() });
-        if (job.data.sleepMs) await new Promise((r) => setTimeout(r, job.data.sleepMs));
+        const started = Date.now();
+        if (job.data.probe) ipc.notify('started', { id: job.id, at: started });
+        if (job.data.sleepMs) {
+          await new Promise((r) => setTimeout(r, job.data.sleepMs));
+          runTimes.push(Date.now() - started);
+          if (runTimes.length > 1000) runTimes.shift();
+        }
       },
       { connection, prefix: params.prefix, concurrency: params.concurrency },
     );
@@ -32,7 +39,7 @@ const ipc = serve({
     });
     await worker.waitUntilReady();
   },
-  stats: () => ({ completed, lastAt }),
+  stats: () => ({ completed, lastAt, runTimes }),
   async close() {
     await worker?.close(true);
   },

@@ -2,7 +2,15 @@ import type pg from 'pg';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startChild, type Child } from '../lib/ipc.ts';
-import { rawPrefix, REDIS_URL, startBenchStack, submitBatches } from '../lib/genq.ts';
+import {
+  cpuMeter,
+  postgresBackends,
+  rawPrefix,
+  redisServerPid,
+  REDIS_URL,
+  startBenchStack,
+  submitBatches,
+} from '../lib/genq.ts';
 import type { BenchContext, Scenario } from '../lib/scenario.ts';
 import { int, percent, sleep } from '../lib/stats.ts';
 
@@ -22,13 +30,20 @@ export const throughput: Scenario = {
   id: 'throughput',
   title: 'Sustained end-to-end throughput',
   async run(ctx) {
-    const jobs = ctx.quick ? 2_000 : 20_000;
-    const rawJobs = ctx.quick ? 5_000 : 50_000;
+    const jobs = ctx.quick ? 2_000 : 10_000;
+    const rawJobs = ctx.quick ? 5_000 : 30_000;
     const rawBefore = await runRaw(ctx, rawJobs);
-    const genq = await runGenq(ctx, jobs);
+    const genq = await runGenq(ctx, jobs, 'fair');
     const rawAfter = await runRaw(ctx, rawJobs);
+    const strict = await runGenq(ctx, Math.round(jobs / 2), 'strict');
     const raw = (rawBefore.perSecond + rawAfter.perSecond) / 2;
     const share = genq.perSecond / raw;
+    const cpu = (parts: Record<string, number>) =>
+      `${Object.values(parts)
+        .reduce((a, b) => a + b, 0)
+        .toFixed(2)} ms (${Object.entries(parts)
+        .map(([name, v]) => `${name} ${v.toFixed(2)}`)
+        .join(', ')})`;
     return {
       rows: [
         {
@@ -41,22 +56,34 @@ export const throughput: Scenario = {
         },
       ],
       notes: [
-        `Throughput: ${int(jobs)} genq jobs through \`POST /api/v1/jobs/batch\` (${PER_BATCH} per request, ${IN_FLIGHT} requests in flight), counted \`completed\` in PostgreSQL; rate = jobs ÷ (last \`completed_at\` − first request). The client's submissions alone ran at ${int(genq.submitPerSecond)} jobs/s; ${genq.notCompleted === 0 ? 'every job completed' : `${genq.notCompleted} jobs did not complete`}.`,
+        `Throughput: ${int(jobs)} genq jobs through \`POST /api/v1/jobs/batch\` (${PER_BATCH} per request, ${IN_FLIGHT} requests in flight), counted \`completed\` in PostgreSQL; rate = jobs ÷ (last \`completed_at\` − first request). The client's submissions alone ran at ${int(genq.submitPerSecond)} jobs/s; ${genq.notCompleted === 0 ? 'every job completed' : `${genq.notCompleted} jobs did not complete`}. Default (fair) scheduling; with \`GENQ_SCHEDULING=strict\` (BullMQ priorities only), ${int(strict.jobs)} jobs ran at ${int(strict.perSecond)} jobs/s.`,
         `Raw BullMQ: ${int(rawJobs)} jobs by \`addBulk\` (${PER_BATCH} per call, ${IN_FLIGHT} in flight) into a no-op \`Worker\` in ${WORKERS} processes × ${CONCURRENCY}, \`removeOnComplete\`; run before genq (${int(rawBefore.perSecond)} jobs/s) and after (${int(rawAfter.perSecond)} jobs/s), the mean is shown.`,
+        `CPU time per job (from /proc; the client excluded): genq ${cpu(genq.cpu)}, strict scheduling ${cpu(strict.cpu)}; raw BullMQ ${cpu(rawAfter.cpu)}. Redis also serves other tenants of this machine, so its share is approximate.`,
       ],
     };
   },
 };
 
+interface GenqRun {
+  jobs: number;
+  perSecond: number;
+  submitPerSecond: number;
+  notCompleted: number;
+  /** CPU ms per job by process group. */
+  cpu: Record<string, number>;
+}
+
 async function runGenq(
   ctx: BenchContext,
   jobs: number,
-): Promise<{ perSecond: number; submitPerSecond: number; notCompleted: number }> {
-  ctx.log(`throughput: genq, ${jobs} jobs`);
+  scheduling: 'fair' | 'strict',
+): Promise<GenqRun> {
+  ctx.log(`throughput: genq (${scheduling} scheduling), ${jobs} jobs`);
   const bench = await startBenchStack({
     workers: WORKERS,
     concurrency: CONCURRENCY,
     generators: 'noop',
+    env: { GENQ_SCHEDULING: scheduling },
   });
   try {
     const client = await bench.client('premium');
@@ -65,6 +92,13 @@ async function runGenq(
     const warm = await submitBatches(bench.url, client.headers, 1_000, noop);
     await waitCompleted(bench.sql, warm.batchIds, 1_000);
 
+    const meter = cpuMeter({
+      api: bench.stack.apis.map((p) => p.child.pid ?? 0),
+      workers: bench.stack.workers.map((p) => p.child.pid ?? 0),
+      redis: [await redisServerPid(bench.stack.redis)],
+      postgres: await postgresBackends(bench.sql),
+    });
+    await meter.start();
     const started = Date.now();
     const { batchIds } = await submitBatches(bench.url, client.headers, jobs, noop, {
       perBatch: PER_BATCH,
@@ -72,10 +106,13 @@ async function runGenq(
     });
     const submitted = Date.now();
     const done = await waitCompleted(bench.sql, batchIds, jobs);
+    const cpu = await meter.stop();
     return {
+      jobs,
       perSecond: (jobs * 1000) / (done.lastCompletedAt - started),
       submitPerSecond: (jobs * 1000) / (submitted - started),
       notCompleted: jobs - done.completed,
+      cpu: Object.fromEntries(Object.entries(cpu).map(([name, t]) => [name, t / jobs])),
     };
   } finally {
     await bench.close();
@@ -114,7 +151,10 @@ async function waitCompleted(
   }
 }
 
-async function runRaw(ctx: BenchContext, jobs: number): Promise<{ perSecond: number }> {
+async function runRaw(
+  ctx: BenchContext,
+  jobs: number,
+): Promise<{ perSecond: number; cpu: Record<string, number> }> {
   ctx.log(`throughput: raw BullMQ, ${jobs} jobs`);
   const { prefix, drop } = rawPrefix();
   const queueName = 'bench-noop';
@@ -169,10 +209,19 @@ async function runRaw(ctx: BenchContext, jobs: number): Promise<{ perSecond: num
     };
     await add(1_000);
     await waitFor(1_000);
+    const meter = cpuMeter({
+      workers: children.map((c) => c.pid),
+      redis: [await redisServerPid(redis)],
+    });
+    await meter.start();
     const started = Date.now();
     await add(jobs);
     const lastAt = await waitFor(1_000 + jobs);
-    return { perSecond: (jobs * 1000) / (lastAt - started) };
+    const cpu = await meter.stop();
+    return {
+      perSecond: (jobs * 1000) / (lastAt - started),
+      cpu: Object.fromEntries(Object.entries(cpu).map(([name, t]) => [name, t / jobs])),
+    };
   } finally {
     await Promise.all(children.map((c) => c.call('close').catch(() => undefined)));
     await Promise.all(children.map((c) => c.stop()));

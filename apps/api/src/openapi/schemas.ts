@@ -30,6 +30,7 @@ const ERROR_CODES = [
   'service_unavailable',
   'queue_full',
 ] as const satisfies readonly ErrorCode[];
+
 /** Compile-time: every code of the catalogue is listed above. */
 export const documentedErrorCodes: [Exclude<ErrorCode, (typeof ERROR_CODES)[number]>] extends [
   never,
