@@ -38,11 +38,11 @@ process.once('SIGINT', stopAllOnSignal);
 process.once('SIGTERM', stopAllOnSignal);
 
 /**
- * genq as deployed (separate API and worker processes, the real entry files) on a fresh
- * database and Redis prefix, configured so that limits meant for abuse do not cap a
- * benchmark: rate limits far above what the bench sends (the limiter still runs on every
- * request), per-client concurrency caps above the worker slots (fair scheduling still
- * decides every dispatch) and room for 20,000 sockets per key.
+ * genq as deployed (separate API and worker processes, the real entry files, default settings
+ * including LOG_LEVEL=info) on a fresh database and Redis prefix. Three limits meant to stop
+ * abuse are raised so they do not cap a benchmark: rate limits (the limiter still runs on
+ * every request), per-client concurrency caps of fair scheduling (it still decides every
+ * dispatch) and sockets per key.
  */
 export async function startBenchStack(options: BenchStackOptions): Promise<BenchStack> {
   const stack = await startProcessStack({
@@ -57,8 +57,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       GENQ_RATE_LIMIT_ANONYMOUS: '100000000',
       GENQ_TIER_CONCURRENCY: 'premium:100000,standard:100000,free:100000',
       GENQ_WS_MAX_SOCKETS_PER_KEY: '20000',
-      GENQ_QUEUE_MAX_PENDING: '1000000',
-      LOG_LEVEL: 'error',
+      LOG_LEVEL: 'info',
       ...options.env,
     },
   });

@@ -21,7 +21,7 @@ export const progressRelay: Scenario = {
   async run(ctx) {
     const sockets = ctx.quick ? 100 : 1_000;
     const steps = ctx.quick ? 25 : 100;
-    const genq = await runGenq(ctx, sockets, steps);
+    const { sockets: genq, tap } = await runGenq(ctx, sockets, steps);
     const raw = await runRaw(ctx, sockets, steps);
     return {
       rows: [
@@ -43,16 +43,25 @@ export const progressRelay: Scenario = {
         },
       ],
       notes: [
-        `Progress relay: one noop job with ${steps} steps ${STEP_MS} ms apart; ${int(sockets)} WebSockets in one client process subscribed to it; ${int(genq.count)} receipts measured (max ${ms(genq.max)}). The event's \`timestamp\` has millisecond resolution, so genq's figures include up to 1 ms (0.5 ms on average) of rounding; receipts are timed to the microsecond on the same clock (one machine). Raw: ${int(sockets)} ioredis subscriber connections in the same kind of client process, one publisher, ${int(raw.count)} receipts (max ${ms(raw.max)}). Both include the client process's own time to read ${int(sockets)} sockets on a 2-core machine shared with the server.`,
+        `Progress relay: one noop job with ${steps} steps ${STEP_MS} ms apart; ${int(sockets)} WebSockets in one client process subscribed to it; ${int(genq.count)} receipts measured, from the moment every socket had its snapshot (max ${ms(genq.max)}). The event's \`timestamp\` has millisecond resolution, so genq's figures include up to 1 ms (0.5 ms on average) of rounding; receipts are timed to the microsecond on the same clock (one machine). Raw: ${int(sockets)} ioredis subscriber connections in the same kind of client process, one publisher, ${int(raw.count)} receipts (max ${ms(raw.max)}). Both include the client process's own time to read ${int(sockets)} sockets on a 2-core machine shared with the server. The worker → Redis leg alone (one plain subscriber on genq's events channel): p50 ${ms(tap.p50)}, p99 ${ms(tap.p99)}.`,
       ],
     };
   },
 };
 
-async function runGenq(ctx: BenchContext, sockets: number, steps: number): Promise<Distribution> {
+/**
+ * genq's relay, and alongside it a tap: one plain Redis subscriber (its own process) on the
+ * events channel, which times the worker → Redis leg that the API's subscriber also sees.
+ */
+async function runGenq(
+  ctx: BenchContext,
+  sockets: number,
+  steps: number,
+): Promise<{ sockets: Distribution; tap: Distribution }> {
   ctx.log(`progress relay: genq, ${sockets} WebSockets`);
   const bench = await startBenchStack({ workers: 1, concurrency: 2, generators: 'noop' });
   const swarm = await startChild('swarm.ts');
+  const tap = await startChild('swarm.ts');
   try {
     const client = await bench.client('premium');
     const opened = await swarm.call<{ open: number; failed: number }>('wsOpen', {
@@ -61,17 +70,28 @@ async function runGenq(ctx: BenchContext, sockets: number, steps: number): Promi
       count: sockets,
     });
     if (opened.failed > 0) throw new Error(`${opened.failed} WebSockets could not open`);
+    await tap.call('redisOpen', {
+      url: REDIS_URL,
+      channel: `${bench.stack.prefix}:events`,
+      count: 1,
+    });
     // Warm-up: a short job relayed to every socket.
     const warm = await relayJob(bench.url, client.headers, swarm, 10);
     await waitUntilDone(bench.sql, warm, 30_000);
-    await swarm.call('start');
+    // Recording starts once every socket has its snapshot: events that arrive while a
+    // subscription loads its snapshot are held until it is sent (by design), which is not
+    // the relay being measured.
     const id = await relayJob(bench.url, client.headers, swarm, steps);
+    await Promise.all([swarm.call('start'), tap.call('start')]);
     await waitUntilDone(bench.sql, id, steps * STEP_MS + 30_000);
     await sleep(200);
-    return await swarm.call<Distribution>('stop');
+    return {
+      sockets: await swarm.call<Distribution>('stop'),
+      tap: await tap.call<Distribution>('stop'),
+    };
   } finally {
-    await swarm.call('closeAll').catch(() => undefined);
-    await swarm.stop();
+    await Promise.all([swarm, tap].map((c) => c.call('closeAll').catch(() => undefined)));
+    await Promise.all([swarm.stop(), tap.stop()]);
     await bench.close();
   }
 }
