@@ -111,10 +111,7 @@ export async function diffSchemas(opts: {
     ? { tag: 'schemaDatamodel' as const, ...(await files(opts.fromSchemaPath)) }
     : { tag: 'empty' as const };
   const to = { tag: 'schemaDatamodel' as const, ...(await files(opts.toSchemaPath)) };
-  const url = withDatabase(
-    opts.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
-    'postgres',
-  );
+  const url = withDatabase(opts.databaseUrl ?? DEFAULT_DATABASE_URL, 'postgres');
   const pool = new pg.Pool({ connectionString: url, max: 1 });
   try {
     return await withEngine(

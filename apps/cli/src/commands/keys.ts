@@ -31,7 +31,8 @@ export interface AdminOptions {
 
 /** A context whose requests carry the admin key instead of a client key. */
 export function adminContext(ctx: Context, options: AdminOptions): Context {
-  const adminKey = options.adminKey ?? process.env.GENQ_ADMIN_KEY;
+  // commander fills `adminKey` from --admin-key or GENQ_ADMIN_KEY.
+  const adminKey = options.adminKey;
   if (!adminKey)
     throw usageError(
       'the keys commands need the admin key: set GENQ_ADMIN_KEY or pass --admin-key',
