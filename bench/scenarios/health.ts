@@ -30,7 +30,7 @@ export const healthUnderLoad: Scenario = {
   id: 'health',
   title: '/health under load',
   async run(ctx) {
-    const count = ctx.quick ? 300 : 2_000;
+    const count = ctx.quick ? 200 : 2_000;
     ctx.log(`health: ${count} requests idle, then under load`);
     const bench = await startBenchStack({
       workers: WORKERS,

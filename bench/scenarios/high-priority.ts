@@ -20,7 +20,7 @@ export const highPriority: Scenario = {
   id: 'high-priority',
   title: 'HIGH job behind 10,000 LOW jobs',
   async run(ctx) {
-    const low = ctx.quick ? 1_000 : 10_000;
+    const low = ctx.quick ? 500 : 10_000;
     const trials = ctx.quick ? 3 : 10;
     const genq = await runGenq(ctx, low, trials);
     const raw = await runRaw(ctx, low, trials);

@@ -20,7 +20,7 @@ export const oneJob: Scenario = {
   id: 'one-job',
   title: 'One job at a time',
   async run(ctx) {
-    const count = ctx.quick ? 50 : 500;
+    const count = ctx.quick ? 30 : 500;
     const genq = await runGenq(ctx, count);
     const raw = await runRaw(ctx, count);
     const p99 = genq.p99 / raw.p99;

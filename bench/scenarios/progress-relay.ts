@@ -20,7 +20,7 @@ export const progressRelay: Scenario = {
   title: 'Progress relay to many WebSockets',
   async run(ctx) {
     const sockets = ctx.quick ? 100 : 1_000;
-    const steps = ctx.quick ? 25 : 100;
+    const steps = ctx.quick ? 15 : 100;
     const { sockets: genq, tap } = await runGenq(ctx, sockets, steps);
     const raw = await runRaw(ctx, sockets, steps);
     return {

@@ -33,9 +33,9 @@ export const throughput: Scenario = {
     const jobs = ctx.quick ? 2_000 : 10_000;
     const rawJobs = ctx.quick ? 5_000 : 30_000;
     const rawBefore = await runRaw(ctx, rawJobs);
-    const genq = await runGenq(ctx, jobs, 'fair');
+    const genq = await runGenq(ctx, jobs, 'fair', ctx.quick ? 200 : 1_000);
     const rawAfter = await runRaw(ctx, rawJobs);
-    const strict = await runGenq(ctx, Math.round(jobs / 2), 'strict');
+    const strict = await runGenq(ctx, Math.round(jobs / 2), 'strict', ctx.quick ? 200 : 1_000);
     const raw = (rawBefore.perSecond + rawAfter.perSecond) / 2;
     const share = genq.perSecond / raw;
     const cpu = (parts: Record<string, number>) =>
@@ -77,6 +77,7 @@ async function runGenq(
   ctx: BenchContext,
   jobs: number,
   scheduling: 'fair' | 'strict',
+  warmUp: number,
 ): Promise<GenqRun> {
   ctx.log(`throughput: genq (${scheduling} scheduling), ${jobs} jobs`);
   const bench = await startBenchStack({
@@ -89,8 +90,8 @@ async function runGenq(
     const client = await bench.client('premium');
     const noop = () => ({ generator: 'noop', input: {} });
     // Warm-up: JIT, connection pools, Prisma's query compiler in every process.
-    const warm = await submitBatches(bench.url, client.headers, 1_000, noop);
-    await waitCompleted(bench.sql, warm.batchIds, 1_000);
+    const warm = await submitBatches(bench.url, client.headers, warmUp, noop);
+    await waitCompleted(bench.sql, warm.batchIds, warmUp);
 
     const meter = cpuMeter({
       api: bench.stack.apis.map((p) => p.child.pid ?? 0),

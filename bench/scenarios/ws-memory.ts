@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { startChild } from '../lib/ipc.ts';
 import { request, rssOf, startBenchStack, submitBatches } from '../lib/genq.ts';
 import type { BenchContext, Scenario } from '../lib/scenario.ts';
@@ -15,7 +16,12 @@ export const webSocketMemory: Scenario = {
   id: 'ws-memory',
   title: 'Memory for open WebSockets',
   async run(ctx) {
-    const sockets = ctx.quick ? 1_000 : 10_000;
+    const sockets = ctx.quick ? 500 : 10_000;
+    // The client process and the API each hold a descriptor per socket (children inherit it).
+    const limit = await openFilesLimit();
+    if (limit < sockets + 500) {
+      throw new Error(`ulimit -n is ${limit}: raise it above ${sockets + 500} (ulimit -n 20000)`);
+    }
     const genq = await runGenq(ctx, sockets);
     const raw = await runRaw(ctx, sockets);
     return {
@@ -35,6 +41,13 @@ export const webSocketMemory: Scenario = {
     };
   },
 };
+
+/** The soft limit on open files of this process (inherited by the processes it starts). */
+async function openFilesLimit(): Promise<number> {
+  const limits = await readFile('/proc/self/limits', 'utf8');
+  const soft = /Max open files\s+(\S+)/.exec(limits)?.[1];
+  return soft === undefined || soft === 'unlimited' ? Infinity : Number(soft);
+}
 
 async function runGenq(
   ctx: BenchContext,
