@@ -2,7 +2,7 @@
  * genq's benchmark suite: every genq figure beside its raw BullMQ / Redis / `ws` counterpart,
  * measured in the same run on this machine.
  *
- *   npm run bench                  full sizes (6–10 minutes), writes docs/benchmarks.md
+ *   npm run bench                  full sizes (4–10 minutes), writes docs/benchmarks.md
  *   npm run bench -- --quick       small sizes, checks the bench works (under 2 minutes)
  *   npm run bench -- --only throughput,one-job   some scenarios (docs are not written)
  *   npm run bench -- --write       write docs/benchmarks.md after a --quick or --only run too
