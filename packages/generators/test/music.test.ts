@@ -1,14 +1,13 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { WaveFile as WaveFileClass } from 'wavefile';
-import winston from 'winston';
-import { WORKING_STAGES, type WorkingStage } from '@genq/core';
+import { WORKING_STAGES } from '@genq/core';
+import {
+  removeGeneratorJobFolders,
+  runGeneratorJob as runJob,
+  startGeneratorJob as startJob,
+} from '@genq/test-utils';
 import { builtinGenerators, createBuiltinGenerators } from '../src/builtin.ts';
-import type { Generator, OutputWriter } from '../src/generator.ts';
 import { arrange, createMusicGenerator, planMusic } from '../src/music/index.ts';
 import { createGeneratorRegistry } from '../src/registry.ts';
 
@@ -17,55 +16,7 @@ const { WaveFile } = createRequire(import.meta.url)('wavefile') as {
   WaveFile: typeof WaveFileClass;
 };
 
-const silentLogger = winston.createLogger({ silent: true });
-const roots: string[] = [];
-afterAll(async () => {
-  await Promise.all(roots.map((dir) => rm(dir, { recursive: true, force: true })));
-});
-
-interface Progress {
-  stage: WorkingStage;
-  percent: number;
-  message?: string;
-}
-
-async function startJob<I>(
-  generator: Generator<I>,
-  raw: unknown,
-  options: { signal?: AbortSignal; jobId?: string } = {},
-) {
-  const out = await mkdtemp(join(tmpdir(), 'genq-music-'));
-  roots.push(out);
-  const output: OutputWriter = {
-    createStream: (name) => createWriteStream(join(out, name)),
-    writeFile: (name, data) => writeFile(join(out, name), data),
-  };
-  const progress: Progress[] = [];
-  const input = generator.input.parse(raw);
-  const done = generator.run(input, {
-    jobId: options.jobId ?? 'job-music-1',
-    attempt: 1,
-    signal: options.signal ?? new AbortController().signal,
-    progress: (stage, percent, message) => progress.push({ stage, percent, message }),
-    output,
-    logger: silentLogger,
-  });
-  return {
-    out,
-    progress,
-    done,
-    files: async () => (await readdir(out)).sort(),
-    bytes: (name: string) => readFile(join(out, name)),
-    metadata: async () =>
-      JSON.parse(await readFile(join(out, 'metadata.json'), 'utf8')) as Record<string, unknown>,
-  };
-}
-
-async function runJob<I>(generator: Generator<I>, raw: unknown, jobId?: string) {
-  const job = await startJob(generator, raw, { jobId });
-  const summary = await job.done;
-  return { ...job, summary };
-}
+afterAll(removeGeneratorJobFolders);
 
 function decodeWav(bytes: Uint8Array) {
   const wav = new WaveFile(bytes);

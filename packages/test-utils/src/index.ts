@@ -9,3 +9,4 @@ export * from './fake-openai.ts';
 export * from './process-stack.ts';
 export * from './fake-cog.ts';
 export * from './fake-openai-images.ts';
+export * from './generator-job.ts';
