@@ -4,14 +4,25 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import yazl from 'yazl';
+import { EMPTY_ZIP } from '@genq/core';
 import { safeRelativePath, type OutputWriter } from '@genq/generators';
 
 export interface ZippedResult {
-  /** Relative to the artifacts directory. */
-  path: string;
+  /** Relative to the artifacts directory; null for an empty result (no file on disk). */
+  path: string | null;
   size: bigint;
   files: number;
 }
+
+/** One attempt's output: where the generator writes, and how its files become the result. */
+export interface AttemptOutput {
+  output: OutputWriter;
+  /** Zips what was written into result.zip (and publishes it to `target` if given). */
+  zipResult(target?: string | null): Promise<ZippedResult>;
+}
+
+/** A job that wrote nothing has no file on disk: the API serves EMPTY_ZIP for it. */
+const EMPTY_RESULT: ZippedResult = { path: null, size: BigInt(EMPTY_ZIP.length), files: 0 };
 
 /**
  * Layout under GENQ_ARTIFACTS_DIR: `<jobId>/staging/` holds the files of the attempt in
@@ -27,44 +38,22 @@ export function createArtifactStore(rootDir: string) {
   const stagingDir = (jobId: string): string => path.join(jobDir(jobId), 'staging');
 
   return {
-    async prepareAttempt(jobId: string): Promise<OutputWriter> {
+    /**
+     * Starts an attempt. Only a job that ran before (`attempt` > 1: a crash or a failed
+     * attempt) may hold an earlier attempt's files, so only then is the staging folder
+     * cleared; a job handed back clears its own (`removeJob`). The staging folder appears
+     * with the first file written.
+     */
+    async prepareAttempt(jobId: string, attempt: number): Promise<AttemptOutput> {
       const dir = stagingDir(jobId);
-      // A job seen for the first time gets a new, empty folder: nothing to clear. Only a job
-      // seen before (retry, hand-back) may hold a previous attempt's files. The staging folder
-      // itself appears with the first file written (the output writer creates folders).
-      try {
-        await mkdir(jobDir(jobId));
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') await mkdir(jobDir(jobId), { recursive: true });
-        else if (code === 'EEXIST') await rm(dir, { recursive: true, force: true });
-        else throw error;
-      }
-      return createOutputWriter(dir);
-    },
-
-    /** Zips the staging folder into result.zip (and publishes it to `target` if given). */
-    async zipResult(jobId: string, target?: string | null): Promise<ZippedResult> {
-      const dir = target ? await publishToTarget(jobId, target) : stagingDir(jobId);
-      // No staging folder: the generator wrote nothing (the result is an empty ZIP).
-      const files = await listFiles(dir).catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT') return null;
-        throw error;
-      });
-      const zip = new yazl.ZipFile();
-      for (const file of files ?? []) {
-        zip.addFile(path.join(dir, file), file, { compressionLevel: 6 });
-      }
-      zip.end();
-      const relative = path.join(jobId, 'result.zip');
-      const zipPath = path.join(rootDir, relative);
-      const temporary = `${zipPath}.partial`;
-      const out = createWriteStream(temporary);
-      // yazl deflates with node:zlib, whose work runs off the event loop.
-      await pipeline(zip.outputStream, out);
-      await rename(temporary, zipPath);
-      if (files && !target) await rm(stagingDir(jobId), { recursive: true, force: true });
-      return { path: relative, size: BigInt(out.bytesWritten), files: files?.length ?? 0 };
+      if (attempt > 1) await rm(dir, { recursive: true, force: true });
+      let written = 0;
+      return {
+        output: createOutputWriter(dir, () => (written += 1)),
+        // Nothing written and no target to publish to: no file work at all.
+        zipResult: (target) =>
+          written === 0 && !target ? Promise.resolve(EMPTY_RESULT) : zipResult(jobId, target),
+      };
     },
 
     async removeJob(jobId: string): Promise<void> {
@@ -75,6 +64,25 @@ export function createArtifactStore(rootDir: string) {
     targetCurrentDir: (target: string): string =>
       path.join(rootDir, 'targets', safeRelativePath(target), 'current'),
   };
+
+  async function zipResult(jobId: string, target?: string | null): Promise<ZippedResult> {
+    const dir = target ? await publishToTarget(jobId, target) : stagingDir(jobId);
+    const files = await listFiles(dir);
+    const zip = new yazl.ZipFile();
+    for (const file of files) {
+      zip.addFile(path.join(dir, file), file, { compressionLevel: 6 });
+    }
+    zip.end();
+    const relative = path.join(jobId, 'result.zip');
+    const zipPath = path.join(rootDir, relative);
+    const temporary = `${zipPath}.partial`;
+    const out = createWriteStream(temporary);
+    // yazl deflates with node:zlib, whose work runs off the event loop.
+    await pipeline(zip.outputStream, out);
+    await rename(temporary, zipPath);
+    if (!target) await rm(stagingDir(jobId), { recursive: true, force: true });
+    return { path: relative, size: BigInt(out.bytesWritten), files: files.length };
+  }
 
   /** Moves the staging folder in as the target's newest version and swaps `current` to it. */
   async function publishToTarget(jobId: string, target: string): Promise<string> {
@@ -101,22 +109,22 @@ export function createArtifactStore(rootDir: string) {
 
 export type ArtifactStore = ReturnType<typeof createArtifactStore>;
 
-function createOutputWriter(dir: string): OutputWriter {
-  const resolve = async (name: string): Promise<string> => {
-    const file = path.join(dir, safeRelativePath(name));
-    await mkdir(path.dirname(file), { recursive: true });
-    return file;
-  };
+/** Writes under `dir`, creating folders as needed; `onFile` counts the files created. */
+function createOutputWriter(dir: string, onFile: () => void): OutputWriter {
   return {
     createStream(name: string): Writable {
       const file = path.join(dir, safeRelativePath(name));
       // The API of createStream is synchronous; creating a folder is rare and quick.
       mkdirSync(path.dirname(file), { recursive: true });
+      onFile();
       // 'wx': a name used twice is an error, never a silent overwrite.
       return createWriteStream(file, { flags: 'wx' });
     },
     async writeFile(name, data) {
-      await writeFile(await resolve(name), data, { flag: 'wx' });
+      const file = path.join(dir, safeRelativePath(name));
+      await mkdir(path.dirname(file), { recursive: true });
+      onFile();
+      await writeFile(file, data, { flag: 'wx' });
     },
   };
 }

@@ -205,19 +205,19 @@ export function createJobRunner(deps: JobRunnerDeps) {
         }, TARGET_LOCK_MS / 3)
       : undefined;
     try {
-      const output = await deps.artifacts.prepareAttempt(jobId);
+      const attempt = await deps.artifacts.prepareAttempt(jobId, row.attempts);
       log.info('attempt started', { generator: row.generator });
       const summary: GenerationSummary | void = await generator.run(parsed.data, {
         jobId,
         attempt: row.attempts,
         signal: controller.signal,
         progress,
-        output,
+        output: attempt.output,
         logger: log,
       });
       controller.signal.throwIfAborted();
       reporter.report('saving', 100, 'packing the result');
-      const result = await deps.artifacts.zipResult(jobId, row.target);
+      const result = await attempt.zipResult(row.target);
       // markCompleted sets the whole state: a progress write still pending would be wasted.
       await reporter.drain();
       const completed = await deps.jobs.markCompleted(jobId, {
@@ -242,6 +242,9 @@ export function createJobRunner(deps: JobRunnerDeps) {
       }
       if (reason instanceof WorkerShutdownError) {
         log.warn('handing the job back: the worker is stopping');
+        // The next attempt keeps this attempt's number (requeue gives it back), so the
+        // files written so far are removed here rather than when it starts.
+        await deps.artifacts.removeJob(jobId);
         await deps.jobs.requeue(jobId);
         return defer(job, Date.now(), token);
       }

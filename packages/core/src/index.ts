@@ -5,3 +5,4 @@ export * from './env.ts';
 export * from './events.ts';
 export * from './logger.ts';
 export * from './error-reporting.ts';
+export * from './results.ts';

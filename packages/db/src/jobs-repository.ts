@@ -29,7 +29,8 @@ export interface ListJobsQuery {
 }
 
 export interface JobResult {
-  path: string;
+  /** Relative to the artifacts directory; null when the job wrote no files (an empty ZIP). */
+  path: string | null;
   size: bigint;
   files: number;
   meta: Record<string, unknown> | null;

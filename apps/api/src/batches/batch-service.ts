@@ -308,7 +308,9 @@ export function createBatchService(deps: BatchServiceDeps) {
     async archive(id: string, clientId: string): Promise<BatchArchive> {
       const batch = UUID.test(id) ? await deps.batches.findWithJobs(id) : null;
       if (!batch || batch.clientId !== clientId) throw new NotFoundError('batch', id);
-      const completed = batch.jobs.filter((job) => job.status === 'completed' && job.resultPath);
+      const completed = batch.jobs.filter(
+        (job) => job.status === 'completed' && (job.resultPath || job.resultFiles === 0),
+      );
       if (completed.length === 0) {
         throw new ResultNotReadyError(`batch ${id} has no completed job yet`);
       }
@@ -316,7 +318,12 @@ export function createBatchService(deps: BatchServiceDeps) {
       // manifest instead of breaking the download halfway.
       const listed = new Map<string, ListedMember | Error>();
       for (const job of completed) {
-        const file = path.resolve(deps.artifactsDir, job.resultPath as string);
+        if (!job.resultPath) {
+          // It wrote no files: nothing on disk, nothing to add but its manifest entry.
+          listed.set(job.id, { jobId: job.id, file: '', entries: [] });
+          continue;
+        }
+        const file = path.resolve(deps.artifactsDir, job.resultPath);
         listed.set(
           job.id,
           await listResultZip({ jobId: job.id, file }).catch((error: unknown) =>

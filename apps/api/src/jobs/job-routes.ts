@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { EMPTY_ZIP } from '@genq/core';
 import { clientOf } from '../auth/middleware.ts';
 import { parseRequest } from '../http/parse.ts';
 import {
@@ -48,6 +49,10 @@ export function createJobRoutes(jobs: JobService): Router {
   router.get('/jobs/:id/result', async (req, res, next) => {
     const { id } = parseRequest(jobIdParamsSchema, req.params, 'params');
     const { file, name } = await jobs.resultFile(id, clientOf(req).clientId);
+    if (file === null) {
+      res.attachment(name).type('application/zip').send(EMPTY_ZIP);
+      return;
+    }
     res.download(file, name, { headers: { 'Content-Type': 'application/zip' } }, (error) => {
       if (error && !res.headersSent) next(error);
     });

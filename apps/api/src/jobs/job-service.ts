@@ -236,14 +236,18 @@ export function createJobService(deps: JobServiceDeps) {
       ]);
     },
 
-    /** Absolute path of a completed job's ZIP. */
-    async resultFile(id: string, clientId: string): Promise<{ file: string; name: string }> {
+    /**
+     * Absolute path of a completed job's ZIP; `file` is null when the job wrote no files
+     * (nothing on disk: the result is EMPTY_ZIP).
+     */
+    async resultFile(id: string, clientId: string): Promise<{ file: string | null; name: string }> {
       const job = await load(id, clientId);
-      if (job.status !== 'completed' || !job.resultPath) {
+      const empty = !job.resultPath && job.resultFiles === 0;
+      if (job.status !== 'completed' || (!job.resultPath && !empty)) {
         throw new ResultNotReadyError(`job ${id} has no result (status: ${job.status})`);
       }
       return {
-        file: path.resolve(deps.artifactsDir, job.resultPath),
+        file: job.resultPath ? path.resolve(deps.artifactsDir, job.resultPath) : null,
         name: `genq-${job.generator}-${job.id}.zip`,
       };
     },

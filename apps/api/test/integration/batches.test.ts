@@ -183,6 +183,44 @@ describe('batches: submit, follow, download', () => {
     });
   });
 
+  it('serves an empty ZIP for a job that wrote no files, and lists it in the batch archive', async () => {
+    const accepted = await submit(stack, [noop(), noop({ write_file: true })]);
+    const [empty, full] = accepted.body.job_ids as [string, string];
+    await waitForBatch(stack, accepted.body.batch_id, 'completed');
+
+    const job = await stack.http<{ result: { size_bytes: number; files: number } | null }>(
+      'GET',
+      `/api/v1/jobs/${empty}`,
+    );
+    expect(job.body.result).toMatchObject({ files: 0 });
+    const download = await fetch(`${stack.url}/api/v1/jobs/${empty}/result`, {
+      headers: stack.authHeaders,
+    });
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-type')).toMatch(/application\/zip/);
+    expect(download.headers.get('content-disposition')).toMatch(
+      new RegExp(`^attachment; filename="?genq-noop-${empty}\\.zip"?$`),
+    );
+    const bytes = Buffer.from(await download.arrayBuffer());
+    expect(bytes.length).toBe(job.body.result!.size_bytes);
+    expect((await readZip(bytes)).size).toBe(0);
+
+    const archive = await fetch(`${stack.url}${accepted.body.links.result}`, {
+      headers: stack.authHeaders,
+    });
+    expect(archive.status).toBe(200);
+    const files = await readZip(Buffer.from(await archive.arrayBuffer()));
+    expect([...files.keys()].sort()).toEqual(['manifest.json', `${full}/noop.txt`].sort());
+    const manifest = JSON.parse(files.get('manifest.json')!.toString('utf8')) as {
+      jobs: Record<string, unknown>[];
+    };
+    expect(manifest.jobs.find((j) => j.id === empty)).toMatchObject({
+      status: 'completed',
+      folder: `${empty}/`,
+      files: [],
+    });
+  });
+
   it('answers 409 result_not_ready while no job of the batch has completed', async () => {
     const accepted = await submit(stack, [
       noop({ fail: 'unrecoverable' }),
