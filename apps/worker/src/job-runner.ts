@@ -90,20 +90,25 @@ export function createJobRunner(deps: JobRunnerDeps) {
     }
   };
 
+  /** The row's new state goes out: its event, its webhook and the outcome counters, at once. */
   async function finish(row: JobRecord | null): Promise<void> {
     if (!row) return;
-    await publish(jobEventFromRecord(row));
     const event = webhookEventForStatus(row.status);
-    if (event) await deps.webhooks?.notify(row, event);
     const outcome = isTerminal(row.status) ? (row.status as FinishedAttempt['outcome']) : null;
-    if (!outcome && row.status !== 'retrying') return;
-    deps.metrics?.attemptFinished(row);
+    const attemptEnded = outcome !== null || row.status === 'retrying';
+    if (attemptEnded) deps.metrics?.attemptFinished(row);
     const durationMs = row.startedAt ? Date.now() - row.startedAt.getTime() : null;
-    await deps
-      .recordAttempt?.({ generator: row.generator, outcome, durationMs })
-      .catch((error: unknown) =>
-        deps.logger.warn('could not record a finished attempt', { error: String(error) }),
-      );
+    await Promise.all([
+      publish(jobEventFromRecord(row)),
+      event ? deps.webhooks?.notify(row, event) : undefined,
+      attemptEnded
+        ? deps
+            .recordAttempt?.({ generator: row.generator, outcome, durationMs })
+            .catch((error: unknown) =>
+              deps.logger.warn('could not record a finished attempt', { error: String(error) }),
+            )
+        : undefined,
+    ]);
   }
 
   /** Back to wait until `at`: in the scheduler (deferJob), else in BullMQ's delayed set. */
@@ -206,7 +211,8 @@ export function createJobRunner(deps: JobRunnerDeps) {
       : undefined;
     try {
       const attempt = await deps.artifacts.prepareAttempt(jobId, row.attempts);
-      log.info('attempt started', { generator: row.generator });
+      // One info line per attempt, when it ends; this one is for tracing a job.
+      log.debug('attempt started', { generator: row.generator });
       const summary: GenerationSummary | void = await generator.run(parsed.data, {
         jobId,
         attempt: row.attempts,
@@ -229,7 +235,11 @@ export function createJobRunner(deps: JobRunnerDeps) {
         await deps.artifacts.removeJob(jobId);
         return;
       }
-      log.info('job completed', { ms: Date.now() - startedAt, bytes: Number(result.size) });
+      log.info('job completed', {
+        generator: row.generator,
+        ms: Date.now() - startedAt,
+        bytes: Number(result.size),
+      });
       await finish(completed);
     } catch (error) {
       await reporter.flush();

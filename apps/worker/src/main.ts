@@ -54,6 +54,7 @@ const generators =
 
 const db = createDatabase({ databaseUrl: config.DATABASE_URL });
 const redis = createBlockingRedis(config.REDIS_URL);
+const events = createBlockingRedis(config.REDIS_URL, { enableAutoPipelining: true });
 const subscriber = createBlockingRedis(config.REDIS_URL);
 
 // The first query instantiates Prisma's query compiler (WebAssembly), which takes a moment
@@ -62,6 +63,7 @@ await db.$queryRaw`SELECT 1`;
 
 const worker = await startWorkerProcess({
   redis,
+  events,
   subscriber,
   createBlockingConnection: () => createBlockingRedis(config.REDIS_URL),
   keys: redisKeys(config.GENQ_REDIS_PREFIX),
@@ -112,7 +114,7 @@ const shutdown = (signal: NodeJS.Signals): void => {
   worker
     .close(config.GENQ_SHUTDOWN_TIMEOUT_MS)
     .then(async () => {
-      await Promise.all([redis.quit(), subscriber.quit(), db.$disconnect()]);
+      await Promise.all([redis.quit(), events.quit(), subscriber.quit(), db.$disconnect()]);
       await errorReporter.flush();
       process.exit(0);
     })

@@ -33,8 +33,16 @@ import { startWebhookWorker } from './webhooks/delivery.ts';
 import { createWorkerMetrics } from './worker-metrics.ts';
 
 export interface WorkerProcessDeps {
-  /** Commands: row-level publishing, heartbeats. */
+  /** Commands: BullMQ producers, scheduling, locks, heartbeats. */
   redis: Redis;
+  /**
+   * Job events and outcome counters: genq's own fire-and-forget writes, on a connection of
+   * their own with ioredis auto-pipelining, so the events and counters of many jobs ending
+   * in one event-loop turn go out in one write. BullMQ never uses it (its scripts rely on
+   * command order within a connection that auto-pipelining does not promise across
+   * pipelines).
+   */
+  events: Redis;
   /** Dedicated to pub/sub (control messages). */
   subscriber: Redis;
   /** Factory for BullMQ's blocking connections, one per generator queue. */
@@ -133,11 +141,11 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
     jobs: deps.jobs,
     registry: deps.registry,
     artifacts: deps.artifacts,
-    publisher: createJobEventPublisher(deps.redis, deps.keys),
+    publisher: createJobEventPublisher(deps.events, deps.keys),
     logger,
     retryDelayMs: deps.retryDelayMs,
     progressDbIntervalMs: deps.progressDbIntervalMs,
-    recordAttempt: (attempt) => recordOutcome(deps.redis, deps.prefix, attempt),
+    recordAttempt: (attempt) => recordOutcome(deps.events, deps.prefix, attempt),
     webhooks,
     metrics: metrics.jobs,
     reportError: (error, context) => deps.errorReporter?.captureException(error, context),

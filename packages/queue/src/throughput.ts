@@ -43,8 +43,10 @@ export interface FinishedAttempt {
 }
 
 /**
- * Records a finished attempt in one MULTI round trip (3–7 commands): outcome totals, the
- * generator's run count and run time in the current bucket, and the bucket's expiry.
+ * Records a finished attempt (3–7 commands): outcome totals, the generator's run count and
+ * run time in the current bucket, and the bucket's expiry. They are issued together, so on an
+ * auto-pipelined connection they share one write with whatever else that turn sends; they
+ * need no transaction (each is an increment, and a reader never needs them to agree).
  */
 export async function recordOutcome(
   redis: Redis,
@@ -53,24 +55,26 @@ export async function recordOutcome(
   now = Date.now(),
 ): Promise<void> {
   const keys = statsKeys(prefix);
-  const tx = redis.multi();
+  const commands: Promise<unknown>[] = [];
   const { generator, outcome } = attempt;
   const ms = attempt.durationMs === null ? null : Math.max(0, Math.round(attempt.durationMs));
   if (outcome) {
-    tx.hincrby(keys.totals, outcome, 1);
-    tx.hincrby(keys.totals, `${outcome}:${generator}`, 1);
-    if (outcome === 'completed' && ms !== null) tx.hincrby(keys.totals, 'completed_ms', ms);
+    commands.push(redis.hincrby(keys.totals, outcome, 1));
+    commands.push(redis.hincrby(keys.totals, `${outcome}:${generator}`, 1));
+    if (outcome === 'completed' && ms !== null) {
+      commands.push(redis.hincrby(keys.totals, 'completed_ms', ms));
+    }
   }
   if (ms !== null || outcome === 'completed') {
     const bucket = keys.bucket(bucketIndex(now));
     if (ms !== null) {
-      tx.hincrby(bucket, `runs:${generator}`, 1);
-      tx.hincrby(bucket, `run_ms:${generator}`, ms);
+      commands.push(redis.hincrby(bucket, `runs:${generator}`, 1));
+      commands.push(redis.hincrby(bucket, `run_ms:${generator}`, ms));
     }
-    if (outcome === 'completed') tx.hincrby(bucket, 'completed', 1);
-    tx.expire(bucket, BUCKET_TTL_SECONDS);
+    if (outcome === 'completed') commands.push(redis.hincrby(bucket, 'completed', 1));
+    commands.push(redis.expire(bucket, BUCKET_TTL_SECONDS));
   }
-  await tx.exec();
+  await Promise.all(commands);
 }
 
 export interface OutcomeTotals {

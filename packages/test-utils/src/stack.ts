@@ -235,6 +235,7 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
   const startWorker = async (): Promise<WorkerProcess> => {
     const worker = await startWorkerProcess({
       redis: track(createBlockingRedis(REDIS_URL)),
+      events: track(createBlockingRedis(REDIS_URL, { enableAutoPipelining: true })),
       subscriber: track(createBlockingRedis(REDIS_URL)),
       createBlockingConnection: () => track(createBlockingRedis(REDIS_URL)),
       keys,
