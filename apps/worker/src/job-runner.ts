@@ -162,20 +162,6 @@ export function createJobRunner(deps: JobRunnerDeps) {
       );
       return;
     }
-    await publish(jobEventFromRecord(row));
-    await deps.webhooks?.notify(row, 'start');
-
-    const generator = deps.registry.get(row.generator);
-    const parsed = generator?.input.safeParse(row.input);
-    if (!generator || !parsed?.success) {
-      const reason = generator ? 'invalid input' : `unknown generator "${row.generator}"`;
-      log.error(`failed without retry: ${reason}`);
-      await finish(await deps.jobs.markFailed(jobId, 'invalid_input', reason));
-      return;
-    }
-
-    const controller = new AbortController();
-    running.set(jobId, controller);
     const reporter = createProgressReporter({
       jobId,
       baseEvent: {
@@ -191,6 +177,26 @@ export function createJobRunner(deps: JobRunnerDeps) {
       logger: log,
       dbIntervalMs: deps.progressDbIntervalMs,
     });
+    // The `running` event leads the reporter's chain of events, so the generator starts
+    // without waiting for it and every later event still follows it.
+    reporter.emit(jobEventFromRecord(row));
+    await deps.webhooks?.notify(row, 'start');
+
+    const generator = deps.registry.get(row.generator);
+    const parsed = generator?.input.safeParse(row.input);
+    if (!generator || !parsed?.success) {
+      const reason = generator ? 'invalid input' : `unknown generator "${row.generator}"`;
+      log.error(`failed without retry: ${reason}`);
+      const [failed] = await Promise.all([
+        deps.jobs.markFailed(jobId, 'invalid_input', reason),
+        reporter.drain(),
+      ]);
+      await finish(failed);
+      return;
+    }
+
+    const controller = new AbortController();
+    running.set(jobId, controller);
     const webhookProgress = deps.webhooks?.progressNotifier(row);
     const progress: typeof reporter.report = webhookProgress
       ? (stage, percent, message) => {
@@ -224,23 +230,24 @@ export function createJobRunner(deps: JobRunnerDeps) {
       controller.signal.throwIfAborted();
       reporter.report('saving', 100, 'packing the result');
       const result = await attempt.zipResult(row.target);
-      // markCompleted sets the whole state: a progress write still pending would be wasted.
-      await reporter.drain();
-      const completed = await deps.jobs.markCompleted(jobId, {
-        ...result,
-        meta: summary?.metadata ?? null,
-      });
+      // markCompleted sets the whole state, so a progress write still pending is dropped;
+      // the `completed` event waits for the events before it (drain).
+      const [completed] = await Promise.all([
+        deps.jobs.markCompleted(jobId, { ...result, meta: summary?.metadata ?? null }),
+        reporter.drain(),
+      ]);
       if (!completed) {
         // Cancelled or settled elsewhere while we packed: the row wins, drop the files.
         await deps.artifacts.removeJob(jobId);
         return;
       }
+      const finished = finish(completed);
       log.info('job completed', {
         generator: row.generator,
         ms: Date.now() - startedAt,
         bytes: Number(result.size),
       });
-      await finish(completed);
+      await finished;
     } catch (error) {
       await reporter.flush();
       const reason: unknown = controller.signal.aborted ? controller.signal.reason : undefined;

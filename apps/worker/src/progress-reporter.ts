@@ -94,6 +94,10 @@ export function createProgressReporter(options: ProgressReporterOptions) {
         dbTimer.unref();
       }
     },
+    /** Publishes `event` in order with the progress events (the attempt's `running` event). */
+    emit(event: JobEventInput): void {
+      events = chained(events, () => options.publisher.publish(event), 'publish an event');
+    },
     /** Writes the latest state if not written yet, then waits for every event and write. */
     async flush(): Promise<void> {
       if (dbDirty) writeNow();

@@ -45,6 +45,50 @@ describe('progress reporter', () => {
     ]);
   });
 
+  it('publishes an emitted event before the progress reported after it, even when slow', async () => {
+    const order: string[] = [];
+    const reporter = createProgressReporter({
+      jobId: 'job-1',
+      baseEvent: {
+        job_id: 'job-1',
+        batch_id: null,
+        client_id: null,
+        status: 'running',
+        attempts: 1,
+        error: null,
+      },
+      publisher: {
+        publish: async (event) => {
+          // The first event is the slowest to publish: the later ones must still wait for it.
+          await new Promise((resolve) => setTimeout(resolve, event.type === 'status' ? 30 : 1));
+          order.push(`${event.type}:${event.current_step}`);
+          return order.length;
+        },
+      },
+      jobs: { recordProgress: async () => undefined } as unknown as JobsRepository,
+      logger: winston.createLogger({ silent: true }),
+      publishIntervalMs: 0,
+      dbIntervalMs: 60_000,
+    });
+    reporter.emit({
+      type: 'status',
+      job_id: 'job-1',
+      batch_id: null,
+      client_id: null,
+      status: 'running',
+      current_step: 'loading_model',
+      progress: 0,
+      message: null,
+      attempts: 1,
+      error: null,
+      timestamp: new Date().toISOString(),
+    });
+    reporter.report('generating', 50);
+    reporter.report('saving', 100);
+    await reporter.drain();
+    expect(order).toEqual(['status:loading_model', 'progress:generating', 'progress:saving']);
+  });
+
   it('writes the row at most once per interval, and the latest state on flush', async () => {
     const { reporter, written } = setup();
     reporter.report('generating', 10);
