@@ -9,6 +9,8 @@ export default tseslint.config(
       '**/node_modules/**',
       'packages/db/src/generated/**',
       'apps/dashboard/dist/**',
+      'apps/api/dist/**',
+      'apps/worker/dist/**',
       'test-output/**',
       'var/**',
     ],

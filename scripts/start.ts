@@ -4,6 +4,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildServices, serviceBundle, type Service } from './build-services.ts';
 import { ensureDevCredentials } from './dev-credentials.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -26,14 +27,21 @@ if (migrate.status !== 0) {
   process.exit(migrate.status ?? 1);
 }
 
+// The API and the worker run as bundles, as in production (scripts/build-services.ts).
+buildServices();
+
 const credentials = await ensureDevCredentials(root, databaseUrl);
 env.GENQ_ADMIN_KEY = credentials.adminKey;
 
 const children: ChildProcess[] = [];
-const start = (name: string, entry: string): void => {
+const start = (name: Service): void => {
   // Own process group: a terminal's Ctrl-C reaches only this script, which forwards it
   // once (the processes treat a second signal as "exit now").
-  const child = spawn(tsx, [path.join(root, entry)], { stdio: 'inherit', env, detached: true });
+  const child = spawn(process.execPath, [serviceBundle(name)], {
+    stdio: 'inherit',
+    env,
+    detached: true,
+  });
   child.on('exit', (code, signal) => {
     if (!stopping) {
       console.error(`genq: the ${name} process exited (${signal ?? code}); stopping`);
@@ -59,8 +67,8 @@ process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 process.on('exit', () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
 
-start('api', 'apps/api/src/main.ts');
-start('worker', 'apps/worker/src/main.ts');
+start('api');
+start('worker');
 
 const url = `http://127.0.0.1:${port}`;
 for (let i = 0; i < 100; i += 1) {

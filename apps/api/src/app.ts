@@ -65,6 +65,8 @@ export interface AppDeps {
   errorReporter?: ErrorReporter;
   /** BullMQ queues shown by the ops view (bull-board at /admin/queues, admin key). */
   opsQueues?: Queue[];
+  /** The built dashboard served at `/` (default: apps/dashboard/dist of this checkout). */
+  dashboardDir?: string;
 }
 
 /** The Express app: HTTP at the edge, plain service calls inside. */
@@ -107,7 +109,13 @@ export function createApp(deps: AppDeps): Express {
   v1.use(clientRoutes);
   app.use('/api/v1', v1);
   // The dashboard at / and bull-board at /admin/queues, each with its own CSP.
-  app.use(createDashboardRoutes({ auth: deps.auth, queues: deps.opsQueues ?? [] }));
+  app.use(
+    createDashboardRoutes({
+      auth: deps.auth,
+      queues: deps.opsQueues ?? [],
+      distDir: deps.dashboardDir,
+    }),
+  );
 
   app.use(notFoundHandler);
   app.use(createErrorHandler(deps.logger, deps.errorReporter));

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { createLogger, initErrorReporting, logFormatFor } from '@genq/core';
 import { createDatabase } from '@genq/db';
 import {
@@ -47,6 +48,8 @@ const api = await startApiServer(
     registry: createGeneratorRegistry(createBuiltinGenerators(mediaSettingsFromEnv(process.env))),
     logger,
     artifactsDir: config.GENQ_ARTIFACTS_DIR,
+    // Relative to this file, which is apps/api/src/main.ts or its bundle apps/api/dist/main.mjs.
+    dashboardDir: fileURLToPath(new URL('../../dashboard/dist/', import.meta.url)),
     maxAttempts: config.GENQ_MAX_RETRIES + 1,
     queueMaxPending: config.GENQ_QUEUE_MAX_PENDING,
     adminKey: config.GENQ_ADMIN_KEY,

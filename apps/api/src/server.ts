@@ -46,6 +46,8 @@ export interface ApiServerDeps {
   registry: GeneratorRegistry;
   logger: Logger;
   artifactsDir: string;
+  /** The built dashboard served at `/` (default: apps/dashboard/dist of this checkout). */
+  dashboardDir?: string;
   maxAttempts: number;
   /** Most waiting jobs before submissions get 503 queue_full (GENQ_QUEUE_MAX_PENDING); 0 = none. */
   queueMaxPending?: number;
@@ -166,6 +168,7 @@ export async function startApiServer(deps: ApiServerDeps, port: number, host = '
     logger: deps.logger,
     version: deps.version,
     opsQueues: queue.queues(),
+    dashboardDir: deps.dashboardDir,
     operations: {
       health: createHealthService({
         db: deps.db,

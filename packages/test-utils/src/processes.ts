@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildServices, serviceBundle } from '../../../scripts/build-services.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -13,19 +14,25 @@ export interface GenqProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `npm run start:api` or `start:worker` as the real entry file, with `env`. */
+let built = false;
+
+/**
+ * Starts the API or a worker as deployed: `node apps/<app>/dist/main.mjs` (the bundle that
+ * `npm run build:services` writes), with `env`. The bundles are rebuilt once per test process
+ * (a third of a second), so a test never runs code older than the source.
+ */
 export function spawnGenq(which: 'api' | 'worker', env: Record<string, string>): GenqProcess {
-  // `node --import tsx` runs the entry in this very process (the `tsx` binary would start a
-  // second one), so signals — SIGKILL included — reach genq itself.
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(ROOT, `apps/${which}/src/main.ts`)],
-    {
-      cwd: ROOT,
-      env: { ...process.env, NODE_OPTIONS: '', LOG_FORMAT: 'json', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  if (!built) {
+    buildServices();
+    built = true;
+  }
+  // `node` runs the bundle in this very process (no wrapper), so signals — SIGKILL
+  // included — reach genq itself.
+  const child = spawn(process.execPath, [serviceBundle(which)], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_OPTIONS: '', LOG_FORMAT: 'json', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
