@@ -31,3 +31,19 @@ export function createDatabase(options: DatabaseOptions): Database {
 function keepWasmOnBaselineCompiler(): void {
   v8.setFlagsFromString('--liftoff-only');
 }
+
+/**
+ * True for a unique-constraint violation, from the ORM (P2002) or from a statement written in
+ * SQL (P2010, whose driver error carries PostgreSQL's code 23505).
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, meta } = error as {
+    code?: unknown;
+    meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } };
+  };
+  return (
+    code === 'P2002' ||
+    (code === 'P2010' && meta?.driverAdapterError?.cause?.originalCode === '23505')
+  );
+}

@@ -76,94 +76,77 @@ const RETURNING_JOB = Prisma.raw(
     .join(', '),
 );
 
-const startData = (workerId: string) => ({
-  status: 'running' as const,
-  currentStep: 'loading_model',
-  progress: 0,
-  message: null,
-  attempts: { increment: 1 },
-  workerId,
-  nextAttemptAt: null,
-  startedAt: new Date(),
-  completedAt: null,
-});
-
-/** Every read and write of the `jobs` table. Status changes are guarded by the current status. */
+/**
+ * Every read and write of the `jobs` table. Status changes are guarded by the current status.
+ *
+ * The three statements on every job's path (insert, claim, completion) are written in SQL:
+ * one statement each, alone or for many rows, without the ORM's query building (about half a
+ * millisecond of CPU per call on the path a one-job latency waits for).
+ */
 export function createJobsRepository(db: Database) {
   // A worker claims and completes many jobs at once: under load these calls share statements
   // (and commits) instead of taking one round trip each; every row keeps its own guard.
+  const startMany = async (items: { id: string; workerId: string }[]) => {
+    const workerId = items[0]!.workerId;
+    if (items.some((item) => item.workerId !== workerId)) throw new Error('mixed workers');
+    const now = new Date();
+    const rows = await db.$queryRaw<JobRecord[]>`
+      UPDATE jobs AS j
+         SET status = 'running', current_step = 'loading_model', progress = 0, message = NULL,
+             attempts = j.attempts + 1, worker_id = ${workerId}, next_attempt_at = NULL,
+             started_at = ${now}::timestamptz, completed_at = NULL,
+             updated_at = ${now}::timestamptz
+       WHERE j.id = ANY(${items.map((item) => item.id)}::uuid[])
+         AND j.status IN ('queued', 'retrying', 'running') AND j.cancel_requested_at IS NULL
+      RETURNING ${RETURNING_JOB}`;
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return items.map((item) => byId.get(item.id) ?? null);
+  };
   const startAttempt = coalesce<{ id: string; workerId: string }, JobRecord | null>({
     key: (item) => item.id,
-    async runOne({ id, workerId }) {
-      const [row] = await db.job.updateManyAndReturn({
-        where: { id, status: { in: ACTIVE }, cancelRequestedAt: null },
-        data: startData(workerId),
-      });
-      return row ?? null;
-    },
-    async runMany(items) {
-      const workerId = items[0]!.workerId;
-      if (items.some((item) => item.workerId !== workerId)) throw new Error('mixed workers');
-      const rows = await db.job.updateManyAndReturn({
-        where: {
-          id: { in: items.map((item) => item.id) },
-          status: { in: ACTIVE },
-          cancelRequestedAt: null,
-        },
-        data: startData(workerId),
-      });
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      return items.map((item) => byId.get(item.id) ?? null);
-    },
+    runOne: async (item) => (await startMany([item]))[0] ?? null,
+    runMany: startMany,
   });
 
+  const completeMany = async (items: { id: string; result: JobResult }[]) => {
+    const now = new Date();
+    const values = Prisma.join(
+      items.map(
+        ({ id, result }) =>
+          Prisma.sql`(${id}::uuid, ${result.path}::text, ${result.size}::bigint, ${result.files}::int, ${result.meta === null ? null : JSON.stringify(result.meta)}::jsonb)`,
+      ),
+    );
+    const rows = await db.$queryRaw<JobRecord[]>`
+      UPDATE jobs AS j
+         SET status = 'completed', current_step = 'completed', progress = 100,
+             message = 'completed', error = NULL, error_code = NULL,
+             result_path = v.path, result_size = v.size, result_files = v.files,
+             result_meta = v.meta, completed_at = ${now}::timestamptz,
+             updated_at = ${now}::timestamptz
+        FROM (VALUES ${values}) AS v(id, path, size, files, meta)
+       WHERE j.id = v.id AND j.status = 'running'
+      RETURNING ${RETURNING_JOB}`;
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return items.map((item) => byId.get(item.id) ?? null);
+  };
   const markCompleted = coalesce<{ id: string; result: JobResult }, JobRecord | null>({
     key: (item) => item.id,
-    async runOne({ id, result }) {
-      const [row] = await db.job.updateManyAndReturn({
-        where: { id, status: 'running' },
-        data: {
-          status: 'completed',
-          currentStep: 'completed',
-          progress: 100,
-          message: 'completed',
-          error: null,
-          errorCode: null,
-          resultPath: result.path,
-          resultSize: result.size,
-          resultFiles: result.files,
-          resultMeta: (result.meta ?? Prisma.DbNull) as Prisma.InputJsonValue,
-          completedAt: new Date(),
-        },
-      });
-      return row ?? null;
-    },
-    async runMany(items) {
-      const now = new Date();
-      const values = Prisma.join(
-        items.map(
-          ({ id, result }) =>
-            Prisma.sql`(${id}::uuid, ${result.path}::text, ${result.size}::bigint, ${result.files}::int, ${result.meta === null ? null : JSON.stringify(result.meta)}::jsonb)`,
-        ),
-      );
-      const rows = await db.$queryRaw<JobRecord[]>`
-        UPDATE jobs AS j
-           SET status = 'completed', current_step = 'completed', progress = 100,
-               message = 'completed', error = NULL, error_code = NULL,
-               result_path = v.path, result_size = v.size, result_files = v.files,
-               result_meta = v.meta, completed_at = ${now}::timestamptz,
-               updated_at = ${now}::timestamptz
-          FROM (VALUES ${values}) AS v(id, path, size, files, meta)
-         WHERE j.id = v.id AND j.status = 'running'
-        RETURNING ${RETURNING_JOB}`;
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      return items.map((item) => byId.get(item.id) ?? null);
-    },
+    runOne: async (item) => (await completeMany([item]))[0] ?? null,
+    runMany: completeMany,
   });
-
   return {
     async create(job: NewJob): Promise<JobRecord> {
-      return db.job.create({ data: toCreateInput(job) });
+      const now = new Date();
+      const json = (value: unknown) => (value == null ? null : JSON.stringify(value));
+      const [row] = await db.$queryRaw<JobRecord[]>`
+        INSERT INTO jobs AS j (id, client_id, batch_id, generator, input, priority, max_attempts,
+                               idempotency_key, target, webhook, created_at, updated_at)
+        VALUES (${job.id}::uuid, ${job.clientId}::uuid, ${job.batchId}::uuid, ${job.generator},
+                ${json(job.input)}::jsonb, ${job.priority}::int, ${job.maxAttempts}::int,
+                ${job.idempotencyKey}::text, ${job.target}::text, ${json(job.webhook)}::jsonb,
+                ${now}::timestamptz, ${now}::timestamptz)
+        RETURNING ${RETURNING_JOB}`;
+      return row!;
     },
 
     /** Inserts a batch and its jobs in one transaction: all or nothing. */
@@ -332,18 +315,3 @@ export function createJobsRepository(db: Database) {
 }
 
 export type JobsRepository = ReturnType<typeof createJobsRepository>;
-
-function toCreateInput(job: NewJob): Prisma.JobCreateManyInput {
-  return {
-    id: job.id,
-    clientId: job.clientId,
-    batchId: job.batchId,
-    generator: job.generator,
-    input: job.input as Prisma.InputJsonValue,
-    priority: job.priority,
-    maxAttempts: job.maxAttempts,
-    idempotencyKey: job.idempotencyKey,
-    target: job.target,
-    ...(job.webhook ? { webhook: job.webhook as Prisma.InputJsonValue } : {}),
-  };
-}

@@ -11,7 +11,12 @@ import {
   type JobEvent,
   type JobStatus,
 } from '@genq/core';
-import { jobEventFromRecord, type JobRecord, type JobsRepository } from '@genq/db';
+import {
+  isUniqueViolation,
+  jobEventFromRecord,
+  type JobRecord,
+  type JobsRepository,
+} from '@genq/db';
 import type { GeneratorRegistry } from '@genq/generators';
 import {
   createJobEventPublisher,
@@ -255,9 +260,3 @@ export function createJobService(deps: JobServiceDeps) {
 }
 
 export type JobService = ReturnType<typeof createJobService>;
-
-function isUniqueViolation(error: unknown): boolean {
-  return (
-    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002'
-  );
-}

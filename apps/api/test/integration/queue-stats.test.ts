@@ -171,3 +171,27 @@ describe('queue limit (GENQ_QUEUE_MAX_PENDING)', () => {
     expect(await stack.db.job.count()).toBe(3);
   });
 });
+
+describe('Idempotency-Key', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack({ workers: 0 });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('accepts one of ten racing submissions with one key and replays it to the other nine', async () => {
+    const replies = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        submit(stack, { sleep_ms: 5 }, 'NORMAL', { 'Idempotency-Key': 'race-1' }),
+      ),
+    );
+    expect(replies.map((r) => r.status).sort()).toEqual([
+      200, 200, 200, 200, 200, 200, 200, 200, 200, 202,
+    ]);
+    expect(new Set(replies.map((r) => r.body.id)).size).toBe(1);
+    expect(replies.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(9);
+    expect(await stack.db.job.count({ where: { idempotencyKey: 'race-1' } })).toBe(1);
+  });
+});
