@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import winston from 'winston';
+import { BatchedConsoleTransport } from './log-output.ts';
 
 export type Logger = winston.Logger;
 
@@ -90,6 +91,6 @@ export function createLogger(options: LoggerOptions): Logger {
     level: options.level,
     format,
     defaultMeta: { service: options.service },
-    transports: options.transports ?? [new winston.transports.Console({ stderrLevels: ['error'] })],
+    transports: options.transports ?? [new BatchedConsoleTransport({ stderrLevels: ['error'] })],
   });
 }
