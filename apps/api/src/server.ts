@@ -230,6 +230,7 @@ export async function startApiServer(deps: ApiServerDeps, port: number, host = '
     deps.keys,
     (event, raw) => gateway.dispatch(event, raw),
     deps.logger,
+    () => gateway.hasSubscriptions(),
   );
 
   const server: Server = createServer(app);

@@ -81,16 +81,19 @@ export interface JobEventSubscription {
 
 /**
  * Subscribes once per process to the events channel; `onEvent` gets every parsed event.
- * `subscriber` must be a connection dedicated to pub/sub.
+ * `subscriber` must be a connection dedicated to pub/sub. While `wanted()` says false (an API
+ * process with no WebSocket subscriber), events are dropped unparsed: every API process
+ * receives every job's events, and parsing them is most of what they cost it.
  */
 export async function subscribeJobEvents(
   subscriber: Redis,
   keys: RedisKeys,
   onEvent: (event: JobEvent, raw: string) => void,
   logger: Logger,
+  wanted: () => boolean = () => true,
 ): Promise<JobEventSubscription> {
   const listener = (channel: string, message: string): void => {
-    if (channel !== keys.eventsChannel) return;
+    if (channel !== keys.eventsChannel || !wanted()) return;
     const event = parseJobEvent(message);
     if (event) onEvent(event, message);
     else logger.warn('ignored a malformed job event', { channel });

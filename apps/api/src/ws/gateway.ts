@@ -364,6 +364,8 @@ export function createWebSocketGateway(options: GatewayOptions) {
         deliverToBatch(sub, event, data, sentTo?.has(sub.socket) ?? false);
       }
     },
+    /** True while any socket follows a job or a batch: only then are events worth parsing. */
+    hasSubscriptions: (): boolean => byJob.size > 0 || byBatch.size > 0,
     connectionCount: (): number => wss.clients.size,
     async close(): Promise<void> {
       clearInterval(pingTimer);
