@@ -60,6 +60,17 @@ export function createBatchesRepository(db: Database) {
       };
     },
 
+    /** The client's batch submitted with this Idempotency-Key, with its job ids in order. */
+    async findByIdempotencyKey(
+      clientId: string | null,
+      key: string,
+    ): Promise<(BatchRecord & { jobs: { id: string }[] }) | null> {
+      return db.batch.findFirst({
+        where: { clientId, idempotencyKey: key },
+        include: { jobs: { select: { id: true }, orderBy: { id: 'asc' } } },
+      });
+    },
+
     /** A batch and its jobs in submission order; null when unknown. */
     async findWithJobs(id: string): Promise<(BatchRecord & { jobs: JobRecord[] }) | null> {
       return db.batch.findUnique({

@@ -149,9 +149,17 @@ export function createJobsRepository(db: Database) {
       return row!;
     },
 
-    /** Inserts a batch and its jobs in one transaction: all or nothing. */
+    /**
+     * Inserts a batch and its jobs in one transaction: all or nothing. A batch whose
+     * `idempotencyKey` its client already used fails with a unique violation.
+     */
     async createBatch(
-      batch: { id: string; clientId: string | null },
+      batch: {
+        id: string;
+        clientId: string | null;
+        idempotencyKey?: string | null;
+        requestHash?: string | null;
+      },
       jobs: NewJob[],
     ): Promise<void> {
       const now = new Date();
@@ -160,7 +168,13 @@ export function createJobsRepository(db: Database) {
         value === undefined || value === null ? null : JSON.stringify(value);
       await db.$transaction([
         db.batch.create({
-          data: { id: batch.id, clientId: batch.clientId, totalJobs: jobs.length },
+          data: {
+            id: batch.id,
+            clientId: batch.clientId,
+            totalJobs: jobs.length,
+            idempotencyKey: batch.idempotencyKey ?? null,
+            requestHash: batch.requestHash ?? null,
+          },
         }),
         // One array per column: 10 parameters whatever the batch size, where createMany binds
         // 10 per job and spends about 0.3 ms of CPU per job building the statement.

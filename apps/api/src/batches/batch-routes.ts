@@ -2,6 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { Router } from 'express';
 import { clientOf } from '../auth/middleware.ts';
 import { parseRequest } from '../http/parse.ts';
+import { idempotencyHeadersSchema } from '../jobs/job-schemas.ts';
 import { batchIdParamsSchema, createBatchRequestSchema } from './batch-schemas.ts';
 import type { BatchService } from './batch-service.ts';
 
@@ -11,8 +12,22 @@ export function createBatchRoutes(batches: BatchService, maxBatchSize: number): 
 
   router.post('/jobs/batch', async (req, res) => {
     const { requests, webhook } = parseRequest(batchRequestSchema, req.body, 'body');
-    const accepted = await batches.submit(clientOf(req), requests, webhook);
-    res.status(202).location(accepted.links.self).json(accepted);
+    const { 'idempotency-key': idempotencyKey } = parseRequest(
+      idempotencyHeadersSchema,
+      { 'idempotency-key': req.get('idempotency-key') },
+      'headers',
+    );
+    const { accepted, replayed } = await batches.submit(
+      clientOf(req),
+      requests,
+      webhook,
+      idempotencyKey,
+    );
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    res
+      .status(replayed ? 200 : 202)
+      .location(accepted.links.self)
+      .json(accepted);
   });
 
   router.get('/batches/:id', async (req, res) => {

@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Redis } from 'ioredis';
+import stableStringify from 'safe-stable-stringify';
 import { v7 as uuidv7 } from 'uuid';
 import {
+  ConflictError,
   GenqError,
   isTerminal,
   NotFoundError,
@@ -15,6 +18,7 @@ import {
   type Logger,
 } from '@genq/core';
 import {
+  isUniqueViolation,
   jobEventFromRecord,
   type BatchesRepository,
   type JobRecord,
@@ -208,6 +212,44 @@ export function createBatchService(deps: BatchServiceDeps) {
     }
   }
 
+  /**
+   * Fingerprint of a batch submission, to tell a retry (same body: replayed) from a reuse of
+   * its Idempotency-Key for another batch (409). Key order does not matter.
+   */
+  function requestHash(requests: unknown[], webhook?: WebhookRequest): string {
+    return createHash('sha256')
+      .update(stableStringify({ requests, webhook: webhook ?? null }) ?? '')
+      .digest('hex');
+  }
+
+  function accepted(batchId: string, jobIds: string[], estimate: number): BatchAccepted {
+    return {
+      batch_id: batchId,
+      job_ids: jobIds,
+      total_jobs: jobIds.length,
+      estimated_total_time_seconds: Math.round(estimate * 1000) / 1000,
+      links: batchLinks(batchId),
+    };
+  }
+
+  /** The first submission's answer, for a retry with the same key and body. */
+  function replay(
+    existing: { id: string; requestHash: string | null; jobs: { id: string }[] },
+    hash: string,
+    estimate: number,
+  ): BatchAccepted {
+    if (existing.requestHash !== hash) {
+      throw new ConflictError('this Idempotency-Key was used for a different batch', [
+        { path: 'headers.idempotency-key', message: `already used by batch ${existing.id}` },
+      ]);
+    }
+    return accepted(
+      existing.id,
+      existing.jobs.map((job) => job.id),
+      estimate,
+    );
+  }
+
   /** The snapshot a job subscriber would get, for each job of the batch at once. */
   async function jobSnapshots(rows: JobRecord[]): Promise<JobEvent[]> {
     const states =
@@ -236,14 +278,22 @@ export function createBatchService(deps: BatchServiceDeps) {
   return {
     /**
      * Validates every request, then writes the batch and its jobs in one transaction, then
-     * enqueues them; if enqueueing fails, nothing remains and the client gets 503.
+     * enqueues them; if enqueueing fails, nothing remains and the client gets 503. With an
+     * Idempotency-Key already used for the same body, answers the first batch instead
+     * (`replayed`); used for another body, 409.
      */
     async submit(
       owner: Owner,
       requests: unknown[],
       webhook?: WebhookRequest,
-    ): Promise<BatchAccepted> {
+      idempotencyKey?: string,
+    ): Promise<{ accepted: BatchAccepted; replayed: boolean }> {
       const { jobs, estimate } = await validate(owner, requests, webhook);
+      const hash = idempotencyKey ? requestHash(requests, webhook) : null;
+      if (idempotencyKey && hash) {
+        const existing = await deps.batches.findByIdempotencyKey(owner.clientId, idempotencyKey);
+        if (existing) return { accepted: replay(existing, hash, estimate), replayed: true };
+      }
       if (deps.redis.status !== 'ready') {
         throw new ServiceUnavailableError('the job queue is unavailable (Redis is not reachable)');
       }
@@ -251,7 +301,25 @@ export function createBatchService(deps: BatchServiceDeps) {
       await deps.queueLimit?.assertQueueHasRoom(jobs.length);
       const batchId = uuidv7();
       for (const job of jobs) job.batchId = batchId;
-      await deps.jobs.createBatch({ id: batchId, clientId: owner.clientId }, jobs);
+      try {
+        await deps.jobs.createBatch(
+          {
+            id: batchId,
+            clientId: owner.clientId,
+            idempotencyKey: idempotencyKey ?? null,
+            requestHash: hash,
+          },
+          jobs,
+        );
+      } catch (error) {
+        // Two submissions with one key raced: the loser answers with the winner's batch.
+        const winner =
+          idempotencyKey && hash && isUniqueViolation(error)
+            ? await deps.batches.findByIdempotencyKey(owner.clientId, idempotencyKey)
+            : null;
+        if (winner && hash) return { accepted: replay(winner, hash, estimate), replayed: true };
+        throw error;
+      }
       try {
         await enqueue(jobs);
       } catch (error) {
@@ -267,11 +335,12 @@ export function createBatchService(deps: BatchServiceDeps) {
         throw new ServiceUnavailableError('the job queue is unavailable', 5, { cause: error });
       }
       return {
-        batch_id: batchId,
-        job_ids: jobs.map((job) => job.id),
-        total_jobs: jobs.length,
-        estimated_total_time_seconds: Math.round(estimate * 1000) / 1000,
-        links: batchLinks(batchId),
+        accepted: accepted(
+          batchId,
+          jobs.map((job) => job.id),
+          estimate,
+        ),
+        replayed: false,
       };
     },
 

@@ -321,14 +321,21 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
     summary: `Submit up to ${options.maxBatchSize} jobs at once, all or nothing`,
     description:
       'Every request is checked first; one bad item rejects the batch, each detail naming its ' +
-      'item (e.g. `requests.3.input.rows`).',
+      'item (e.g. `requests.3.input.rows`). With an Idempotency-Key, a retry of the same body ' +
+      'gets the first batch back (200); the key used for another body is a 409.',
     security: CLIENT_SECURITY,
-    request: { body: { required: true, content: json(batchRequest) } },
+    request: {
+      headers: idempotencyHeadersSchema,
+      body: { required: true, content: json(batchRequest) },
+    },
     responses: {
       202: ok(batchAcceptedSchema, 'Accepted and queued', {
         Location: { description: 'The batch', schema: { type: 'string' } },
       }),
-      ...errors(...WITH_BODY, ...CLIENT_ERRORS, 503),
+      200: ok(batchAcceptedSchema, 'Replayed: the batch first created with this Idempotency-Key', {
+        'Idempotent-Replayed': { schema: { type: 'string', enum: ['true'] } },
+      }),
+      ...errors(...WITH_BODY, ...CLIENT_ERRORS, 409, 503),
     },
   });
   path({

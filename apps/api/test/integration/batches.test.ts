@@ -221,6 +221,60 @@ describe('batches: submit, follow, download', () => {
     });
   });
 
+  it('replays a batch retried with its Idempotency-Key, and refuses the key for another batch', async () => {
+    const key = { 'Idempotency-Key': 'nightly-2026-11-22-part-1' };
+    const post = (body: unknown) =>
+      fetch(`${stack.url}/api/v1/jobs/batch`, {
+        method: 'POST',
+        headers: { ...stack.authHeaders, ...key, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const first = await post({ requests: [noop({ sleep_ms: 1, steps: 1 }), noop()] });
+    expect(first.status).toBe(202);
+    const accepted = (await first.json()) as Accepted;
+
+    // The same body (keys in another order) after a lost answer: the first batch, not a new one.
+    const retry = await post({ requests: [noop({ steps: 1, sleep_ms: 1 }), noop()] });
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(retry.headers.get('location')).toBe(accepted.links.self);
+    expect(await retry.json()).toEqual(accepted);
+    expect(await stack.db.batch.count({ where: { idempotencyKey: key['Idempotency-Key'] } })).toBe(
+      1,
+    );
+    expect(await stack.db.job.count({ where: { batchId: accepted.batch_id } })).toBe(2);
+
+    const reused = await post({ requests: [noop({ sleep_ms: 2 })] });
+    expect(reused.status).toBe(409);
+    const error = (await reused.json()) as ErrorBody;
+    expect(error.error.details).toEqual([
+      { path: 'headers.idempotency-key', message: `already used by batch ${accepted.batch_id}` },
+    ]);
+  });
+
+  it('accepts one of five racing batches with one Idempotency-Key and replays it to the others', async () => {
+    const body = JSON.stringify({ requests: [noop(), noop(), noop()] });
+    const replies = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        fetch(`${stack.url}/api/v1/jobs/batch`, {
+          method: 'POST',
+          headers: {
+            ...stack.authHeaders,
+            'Idempotency-Key': 'race-batch',
+            'content-type': 'application/json',
+          },
+          body,
+        }),
+      ),
+    );
+    expect(replies.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 202]);
+    const bodies = (await Promise.all(replies.map((r) => r.json()))) as Accepted[];
+    expect(new Set(bodies.map((b) => b.batch_id)).size).toBe(1);
+    expect(new Set(bodies.map((b) => b.job_ids.join())).size).toBe(1);
+    expect(await stack.db.batch.count({ where: { idempotencyKey: 'race-batch' } })).toBe(1);
+    expect(await stack.db.job.count({ where: { batchId: bodies[0]!.batch_id } })).toBe(3);
+  });
+
   it('answers 409 result_not_ready while no job of the batch has completed', async () => {
     const accepted = await submit(stack, [
       noop({ fail: 'unrecoverable' }),
