@@ -38,6 +38,10 @@ export interface JobResult {
 
 const ACTIVE: JobStatus[] = ['queued', 'retrying', 'running'];
 
+/** A JSON value as a statement parameter (`…::jsonb`); absent or null is SQL NULL. */
+const jsonParam = (value: unknown): string | null =>
+  value === undefined || value === null ? null : JSON.stringify(value);
+
 /** Each field of a job row and its column, for raw statements that return whole rows. */
 const JOB_COLUMNS: Record<keyof JobRecord, string> = {
   id: 'id',
@@ -97,7 +101,7 @@ export function createJobsRepository(db: Database) {
              started_at = ${now}::timestamptz, completed_at = NULL,
              updated_at = ${now}::timestamptz
        WHERE j.id = ANY(${items.map((item) => item.id)}::uuid[])
-         AND j.status IN ('queued', 'retrying', 'running') AND j.cancel_requested_at IS NULL
+         AND j.status = ANY(${ACTIVE}::"JobStatus"[]) AND j.cancel_requested_at IS NULL
       RETURNING ${RETURNING_JOB}`;
     const byId = new Map(rows.map((row) => [row.id, row]));
     return items.map((item) => byId.get(item.id) ?? null);
@@ -113,7 +117,7 @@ export function createJobsRepository(db: Database) {
     const values = Prisma.join(
       items.map(
         ({ id, result }) =>
-          Prisma.sql`(${id}::uuid, ${result.path}::text, ${result.size}::bigint, ${result.files}::int, ${result.meta === null ? null : JSON.stringify(result.meta)}::jsonb)`,
+          Prisma.sql`(${id}::uuid, ${result.path}::text, ${result.size}::bigint, ${result.files}::int, ${jsonParam(result.meta)}::jsonb)`,
       ),
     );
     const rows = await db.$queryRaw<JobRecord[]>`
@@ -137,13 +141,12 @@ export function createJobsRepository(db: Database) {
   return {
     async create(job: NewJob): Promise<JobRecord> {
       const now = new Date();
-      const json = (value: unknown) => (value == null ? null : JSON.stringify(value));
       const [row] = await db.$queryRaw<JobRecord[]>`
         INSERT INTO jobs AS j (id, client_id, batch_id, generator, input, priority, max_attempts,
                                idempotency_key, target, webhook, created_at, updated_at)
         VALUES (${job.id}::uuid, ${job.clientId}::uuid, ${job.batchId}::uuid, ${job.generator},
-                ${json(job.input)}::jsonb, ${job.priority}::int, ${job.maxAttempts}::int,
-                ${job.idempotencyKey}::text, ${job.target}::text, ${json(job.webhook)}::jsonb,
+                ${jsonParam(job.input)}::jsonb, ${job.priority}::int, ${job.maxAttempts}::int,
+                ${job.idempotencyKey}::text, ${job.target}::text, ${jsonParam(job.webhook)}::jsonb,
                 ${now}::timestamptz, ${now}::timestamptz)
         RETURNING ${RETURNING_JOB}`;
       return row!;
@@ -164,8 +167,6 @@ export function createJobsRepository(db: Database) {
     ): Promise<void> {
       const now = new Date();
       const column = <K extends keyof NewJob>(key: K) => jobs.map((job) => job[key] ?? null);
-      const json = (value: unknown) =>
-        value === undefined || value === null ? null : JSON.stringify(value);
       await db.$transaction([
         db.batch.create({
           data: {
@@ -184,10 +185,10 @@ export function createJobsRepository(db: Database) {
           SELECT t.*, ${now}::timestamptz, ${now}::timestamptz
             FROM unnest(${column('id')}::uuid[], ${column('clientId')}::uuid[],
                         ${column('batchId')}::uuid[], ${column('generator')}::text[],
-                        ${jobs.map((job) => json(job.input))}::jsonb[],
+                        ${jobs.map((job) => jsonParam(job.input))}::jsonb[],
                         ${column('priority')}::int[], ${column('maxAttempts')}::int[],
                         ${column('idempotencyKey')}::text[], ${column('target')}::text[],
-                        ${jobs.map((job) => json(job.webhook))}::jsonb[]) AS t`,
+                        ${jobs.map((job) => jsonParam(job.webhook))}::jsonb[]) AS t`,
       ]);
     },
 
