@@ -1,11 +1,8 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Redis } from 'ioredis';
-import stableStringify from 'safe-stable-stringify';
 import { v7 as uuidv7 } from 'uuid';
 import {
-  ConflictError,
   GenqError,
   isTerminal,
   NotFoundError,
@@ -31,6 +28,11 @@ import { resolvePriority, type Owner } from '../auth/owner.ts';
 import { createJobRequestSchema } from '../jobs/job-schemas.ts';
 import type { WebhookRequest } from '../webhooks/webhook-schema.ts';
 import type { WebhookCheckItem, WebhookTargets } from '../webhooks/webhook-targets.ts';
+import {
+  assertSameBatchRequest,
+  batchIdempotency,
+  type BatchIdempotency,
+} from './batch-idempotency.ts';
 import { listResultZip, streamBatchArchive, type ListedMember } from './batch-archive.ts';
 import {
   batchLinks,
@@ -212,16 +214,6 @@ export function createBatchService(deps: BatchServiceDeps) {
     }
   }
 
-  /**
-   * Fingerprint of a batch submission, to tell a retry (same body: replayed) from a reuse of
-   * its Idempotency-Key for another batch (409). Key order does not matter.
-   */
-  function requestHash(requests: unknown[], webhook?: WebhookRequest): string {
-    return createHash('sha256')
-      .update(stableStringify({ requests, webhook: webhook ?? null }) ?? '')
-      .digest('hex');
-  }
-
   function accepted(batchId: string, jobIds: string[], estimate: number): BatchAccepted {
     return {
       batch_id: batchId,
@@ -232,22 +224,17 @@ export function createBatchService(deps: BatchServiceDeps) {
     };
   }
 
-  /** The first submission's answer, for a retry with the same key and body. */
-  function replay(
-    existing: { id: string; requestHash: string | null; jobs: { id: string }[] },
-    hash: string,
+  /** The first submission's answer again, for a retry with the same key and body. */
+  async function replayed(
+    clientId: string,
+    idempotency: BatchIdempotency,
     estimate: number,
-  ): BatchAccepted {
-    if (existing.requestHash !== hash) {
-      throw new ConflictError('this Idempotency-Key was used for a different batch', [
-        { path: 'headers.idempotency-key', message: `already used by batch ${existing.id}` },
-      ]);
-    }
-    return accepted(
-      existing.id,
-      existing.jobs.map((job) => job.id),
-      estimate,
-    );
+  ): Promise<{ accepted: BatchAccepted; replayed: true } | null> {
+    const existing = await deps.batches.findByIdempotencyKey(clientId, idempotency.key);
+    if (!existing) return null;
+    assertSameBatchRequest(existing, idempotency);
+    const jobIds = existing.jobs.map((job) => job.id);
+    return { accepted: accepted(existing.id, jobIds, estimate), replayed: true };
   }
 
   /** The snapshot a job subscriber would get, for each job of the batch at once. */
@@ -289,11 +276,9 @@ export function createBatchService(deps: BatchServiceDeps) {
       idempotencyKey?: string,
     ): Promise<{ accepted: BatchAccepted; replayed: boolean }> {
       const { jobs, estimate } = await validate(owner, requests, webhook);
-      const hash = idempotencyKey ? requestHash(requests, webhook) : null;
-      if (idempotencyKey && hash) {
-        const existing = await deps.batches.findByIdempotencyKey(owner.clientId, idempotencyKey);
-        if (existing) return { accepted: replay(existing, hash, estimate), replayed: true };
-      }
+      const idempotency = batchIdempotency(idempotencyKey, requests, webhook);
+      const replay = idempotency && (await replayed(owner.clientId, idempotency, estimate));
+      if (replay) return replay;
       if (deps.redis.status !== 'ready') {
         throw new ServiceUnavailableError('the job queue is unavailable (Redis is not reachable)');
       }
@@ -306,18 +291,18 @@ export function createBatchService(deps: BatchServiceDeps) {
           {
             id: batchId,
             clientId: owner.clientId,
-            idempotencyKey: idempotencyKey ?? null,
-            requestHash: hash,
+            idempotencyKey: idempotency?.key ?? null,
+            requestHash: idempotency?.hash ?? null,
           },
           jobs,
         );
       } catch (error) {
         // Two submissions with one key raced: the loser answers with the winner's batch.
         const winner =
-          idempotencyKey && hash && isUniqueViolation(error)
-            ? await deps.batches.findByIdempotencyKey(owner.clientId, idempotencyKey)
+          idempotency && isUniqueViolation(error)
+            ? await replayed(owner.clientId, idempotency, estimate)
             : null;
-        if (winner && hash) return { accepted: replay(winner, hash, estimate), replayed: true };
+        if (winner) return winner;
         throw error;
       }
       try {
