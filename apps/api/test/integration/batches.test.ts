@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createJobQueue } from '@genq/queue';
 import {
@@ -193,6 +195,9 @@ describe('batches: submit, follow, download', () => {
       `/api/v1/jobs/${empty}`,
     );
     expect(job.body.result).toMatchObject({ files: 0 });
+    // Nothing on disk for it: no folder, no ZIP (the other job has both).
+    expect(existsSync(path.join(stack.artifactsDir, empty))).toBe(false);
+    expect(existsSync(path.join(stack.artifactsDir, full, 'result.zip'))).toBe(true);
     const download = await fetch(`${stack.url}/api/v1/jobs/${empty}/result`, {
       headers: stack.authHeaders,
     });
