@@ -3,15 +3,21 @@ import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { ErrorReporter, Logger } from '@genq/core';
 import {
+  createAgingRepository,
   createBatchesRepository,
   createClientsRepository,
   createJobsRepository,
+  createRecoveryRepository,
   type Database,
 } from '@genq/db';
+import { createJobLifecycle } from '@genq/jobs';
 import type { GeneratorRegistry } from '@genq/generators';
 import {
+  createJobEventPublisher,
   createWebhookNotifier,
   DEFAULT_WEBHOOK_RETRY,
+  publishControl,
+  recordOutcome,
   subscribeAuthEvents,
   subscribeJobEvents,
   type RedisKeys,
@@ -107,24 +113,36 @@ export async function startApiServer(deps: ApiServerDeps, port: number, host = '
     retry: deps.webhooks?.retry ?? DEFAULT_WEBHOOK_RETRY,
     logger: deps.logger,
   });
-  const jobs = createJobService({
-    jobs: createJobsRepository(deps.db),
+  const jobsRepository = createJobsRepository(deps.db);
+  // The API's transitions: submit and cancel (packages/jobs).
+  const lifecycle = createJobLifecycle({
+    jobs: jobsRepository,
+    recovery: createRecoveryRepository(deps.db),
+    aging: createAgingRepository(deps.db),
     queue,
+    publisher: createJobEventPublisher(deps.redis, deps.keys),
+    logger: deps.logger,
+    webhooks,
+    recordAttempt: (attempt) => recordOutcome(deps.redis, deps.prefix, attempt),
+    signalCancel: (jobId) =>
+      publishControl(deps.redis, deps.keys, { type: 'cancel', job_id: jobId }),
+  });
+  const jobs = createJobService({
+    jobs: jobsRepository,
+    lifecycle,
     registry: deps.registry,
     redis: deps.redis,
     keys: deps.keys,
     artifactsDir: deps.artifactsDir,
     maxAttempts: deps.maxAttempts,
-    prefix: deps.prefix,
     positions,
     queueLimit,
     webhookTargets,
-    webhooks,
   });
   const batches = createBatchService({
-    jobs: createJobsRepository(deps.db),
+    jobs: jobsRepository,
     batches: createBatchesRepository(deps.db),
-    queue,
+    lifecycle,
     registry: deps.registry,
     redis: deps.redis,
     keys: deps.keys,

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { createLogger, initErrorReporting, logFormatFor } from '@genq/core';
 import {
+  createAgingRepository,
   createDatabase,
   createJobsRepository,
   createRecoveryRepository,
@@ -70,6 +71,7 @@ const worker = await startWorkerProcess({
   prefix: config.GENQ_REDIS_PREFIX,
   jobs: createJobsRepository(db),
   recovery: createRecoveryRepository(db),
+  aging: createAgingRepository(db),
   registry,
   artifacts: createArtifactStore(config.GENQ_ARTIFACTS_DIR),
   logger,
@@ -81,7 +83,7 @@ const worker = await startWorkerProcess({
   stalledIntervalMs: config.GENQ_STALLED_INTERVAL_MS,
   reconcileIntervalMs: config.GENQ_RECONCILE_INTERVAL_MS,
   abandonedAfterMs: config.GENQ_ABANDONED_AFTER_MS,
-  priorityAging: { db, thresholdSeconds: config.GENQ_PRIORITY_AGING_SECONDS },
+  priorityAging: { thresholdSeconds: config.GENQ_PRIORITY_AGING_SECONDS },
   webhooks: {
     repository: createWebhooksRepository(db),
     allowlist: config.GENQ_WEBHOOK_ALLOWLIST,

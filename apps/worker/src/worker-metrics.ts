@@ -3,7 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Logger } from '@genq/core';
 import type { JobRecord } from '@genq/db';
 import { createGpuProbe, type GpuInfo } from './gpu.ts';
-import type { JobMetrics } from './job-runner.ts';
+import type { AttemptMetrics as JobMetrics } from '@genq/jobs';
 
 /**
  * Where worker processes leave their metrics for the API's `/metrics`: a hash of worker id →

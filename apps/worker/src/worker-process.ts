@@ -4,12 +4,13 @@ import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { withLogContext, type ErrorReporter, type Logger } from '@genq/core';
 import type {
-  Database,
+  AgingRepository,
   JobsRepository,
   RecoveryRepository,
   SchedulingRepository,
   WebhooksRepository,
 } from '@genq/db';
+import { createJobLifecycle } from '@genq/jobs';
 import type { GeneratorRegistry } from '@genq/generators';
 import {
   createJobEventPublisher,
@@ -51,6 +52,7 @@ export interface WorkerProcessDeps {
   prefix: string;
   jobs: JobsRepository;
   recovery: RecoveryRepository;
+  aging: AgingRepository;
   registry: GeneratorRegistry;
   artifacts: ArtifactStore;
   logger: Logger;
@@ -68,7 +70,6 @@ export interface WorkerProcessDeps {
   abandonedAfterMs: number;
   /** Priority aging (GENQ_PRIORITY_AGING_SECONDS); absent or threshold 0 = off. */
   priorityAging?: {
-    db: Database;
     thresholdSeconds: number;
     /** Default 10 s. */
     intervalMs?: number;
@@ -94,6 +95,8 @@ export interface WorkerProcessDeps {
 }
 
 const HEARTBEAT_INTERVAL_MS = 5_000;
+/** How long after the shutdown deadline writes may still retry through an outage. */
+const HALT_AFTER_DEADLINE_MS = 10_000;
 
 /**
  * One worker process: a BullMQ Worker per generator queue it serves, a control-channel
@@ -134,21 +137,35 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
           logger,
         })
       : undefined;
+  // The reconciler and aging may re-enqueue or move jobs of any generator, not only the
+  // ones served here.
+  const producer = createJobQueue({
+    connection: deps.redis,
+    prefix: deps.prefix,
+    generators: deps.registry.names(),
+  });
+  const lifecycle = createJobLifecycle({
+    jobs: deps.jobs,
+    recovery: deps.recovery,
+    aging: deps.aging,
+    queue: fair?.jobQueue ?? producer,
+    publisher: createJobEventPublisher(deps.events, deps.keys),
+    logger,
+    webhooks,
+    recordAttempt: (attempt) => recordOutcome(deps.events, deps.prefix, attempt),
+    metrics: metrics.jobs,
+    reportError: (error, context) => deps.errorReporter?.captureException(error, context),
+    retryDelayMs: deps.retryDelayMs,
+    progressDbIntervalMs: deps.progressDbIntervalMs,
+  });
   const runner = createJobRunner({
     workerId,
     redis: deps.redis,
     keys: deps.keys,
-    jobs: deps.jobs,
+    lifecycle,
     registry: deps.registry,
     artifacts: deps.artifacts,
-    publisher: createJobEventPublisher(deps.events, deps.keys),
     logger,
-    retryDelayMs: deps.retryDelayMs,
-    progressDbIntervalMs: deps.progressDbIntervalMs,
-    recordAttempt: (attempt) => recordOutcome(deps.events, deps.prefix, attempt),
-    webhooks,
-    metrics: metrics.jobs,
-    reportError: (error, context) => deps.errorReporter?.captureException(error, context),
     deferJob: fair?.deferJob,
   });
 
@@ -208,6 +225,7 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
       generators: deps.generators,
       concurrency: deps.concurrency,
       running: runner.runningIds().length,
+      jobs: runner.runningIds(),
       at: Date.now(),
     });
   const heartbeatTimer = setInterval(() => {
@@ -223,24 +241,14 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
     logger,
   });
 
-  // The reconciler may re-enqueue jobs of any generator, not only the ones served here.
-  const producer = createJobQueue({
-    connection: deps.redis,
-    prefix: deps.prefix,
-    generators: deps.registry.names(),
-  });
   const reconciler = createReconciler({
     redis: deps.redis,
     keys: deps.keys,
-    prefix: deps.prefix,
-    recovery: deps.recovery,
-    queue: fair?.jobQueue ?? producer,
+    lifecycle,
     repairScheduler: fair?.repair,
-    publisher: createJobEventPublisher(deps.redis, deps.keys),
     logger,
     ownerId: workerId,
     abandonedAfterMs: deps.abandonedAfterMs,
-    webhooks,
   });
   const reconcile = (): void => {
     reconciler
@@ -252,10 +260,9 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
 
   const aging = deps.priorityAging
     ? createPriorityAging({
-        db: deps.priorityAging.db,
+        lifecycle,
         redis: deps.redis,
         prefix: deps.prefix,
-        queue: fair?.jobQueue ?? producer,
         logger,
         ownerId: workerId,
         thresholdSeconds: deps.priorityAging.thresholdSeconds,
@@ -308,8 +315,12 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
           runner.abortAll();
         }
       }, deadlineMs);
+      // Hand-backs (and outcomes) still retrying through an outage by then give up: their
+      // jobs are delivered again by BullMQ's stalled check or rescued by the reconciler.
+      const halt = setTimeout(() => runner.halt(), deadlineMs + HALT_AFTER_DEADLINE_MS);
       await Promise.all(workers.map((w) => w.close()));
       clearTimeout(deadline);
+      clearTimeout(halt);
       await fair?.stop();
       await fair?.jobQueue.close();
       await webhooks?.close();

@@ -7,3 +7,4 @@ export * from './batches-repository.ts';
 export * from './clients-repository.ts';
 export * from './webhooks-repository.ts';
 export * from './scheduling-repository.ts';
+export * from './aging-repository.ts';

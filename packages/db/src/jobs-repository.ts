@@ -38,6 +38,25 @@ export interface JobResult {
 
 const ACTIVE: JobStatus[] = ['queued', 'retrying', 'running'];
 
+/**
+ * Who may end an attempt: the worker that claimed it, for that attempt only. A row rescued
+ * by the reconciler and claimed again has a new attempt number (or worker), so a late write
+ * from the earlier attempt finds nothing to change.
+ */
+export interface AttemptGuard {
+  id: string;
+  workerId: string;
+  attempt: number;
+}
+
+/** The row is running the attempt `guard` names. */
+const runningAttempt = (guard: AttemptGuard) => ({
+  id: guard.id,
+  status: 'running' as const,
+  workerId: guard.workerId,
+  attempts: guard.attempt,
+});
+
 /** A JSON value as a statement parameter (`…::jsonb`); absent or null is SQL NULL. */
 const jsonParam = (value: unknown): string | null =>
   value === undefined || value === null ? null : JSON.stringify(value);
@@ -112,12 +131,12 @@ export function createJobsRepository(db: Database) {
     runMany: startMany,
   });
 
-  const completeMany = async (items: { id: string; result: JobResult }[]) => {
+  const completeMany = async (items: { guard: AttemptGuard; result: JobResult }[]) => {
     const now = new Date();
     const values = Prisma.join(
       items.map(
-        ({ id, result }) =>
-          Prisma.sql`(${id}::uuid, ${result.path}::text, ${result.size}::bigint, ${result.files}::int, ${jsonParam(result.meta)}::jsonb)`,
+        ({ guard, result }) =>
+          Prisma.sql`(${guard.id}::uuid, ${guard.workerId}::text, ${guard.attempt}::int, ${result.path}::text, ${result.size}::bigint, ${result.files}::int, ${jsonParam(result.meta)}::jsonb)`,
       ),
     );
     const rows = await db.$queryRaw<JobRecord[]>`
@@ -127,17 +146,32 @@ export function createJobsRepository(db: Database) {
              result_path = v.path, result_size = v.size, result_files = v.files,
              result_meta = v.meta, completed_at = ${now}::timestamptz,
              updated_at = ${now}::timestamptz
-        FROM (VALUES ${values}) AS v(id, path, size, files, meta)
-       WHERE j.id = v.id AND j.status = 'running'
+        FROM (VALUES ${values}) AS v(id, worker, attempt, path, size, files, meta)
+       WHERE j.id = v.id AND j.status = 'running' AND j.worker_id = v.worker
+         AND j.attempts = v.attempt
       RETURNING ${RETURNING_JOB}`;
     const byId = new Map(rows.map((row) => [row.id, row]));
-    return items.map((item) => byId.get(item.id) ?? null);
+    return items.map((item) => byId.get(item.guard.id) ?? null);
   };
-  const markCompleted = coalesce<{ id: string; result: JobResult }, JobRecord | null>({
-    key: (item) => item.id,
+  const markCompleted = coalesce<{ guard: AttemptGuard; result: JobResult }, JobRecord | null>({
+    key: (item) => item.guard.id,
     runOne: async (item) => (await completeMany([item]))[0] ?? null,
     runMany: completeMany,
   });
+  const cancel = async (where: Prisma.JobWhereInput): Promise<JobRecord | null> => {
+    const [row] = await db.job.updateManyAndReturn({
+      where,
+      data: {
+        status: 'cancelled',
+        currentStep: 'cancelled',
+        message: 'cancelled',
+        nextAttemptAt: null,
+        completedAt: new Date(),
+      },
+    });
+    return row ?? null;
+  };
+
   return {
     async create(job: NewJob): Promise<JobRecord> {
       const now = new Date();
@@ -230,25 +264,29 @@ export function createJobsRepository(db: Database) {
     },
 
     async recordProgress(
-      id: string,
+      guard: AttemptGuard,
       step: string,
       progress: number,
       message: string | null,
     ): Promise<void> {
       await db.job.updateMany({
-        where: { id, status: 'running' },
+        where: runningAttempt(guard),
         data: { currentStep: step, progress, message },
       });
     },
 
-    async markCompleted(id: string, result: JobResult): Promise<JobRecord | null> {
-      return markCompleted({ id, result });
+    async markCompleted(guard: AttemptGuard, result: JobResult): Promise<JobRecord | null> {
+      return markCompleted({ guard, result });
     },
 
-    /** Ends the job as failed from any active status. */
-    async markFailed(id: string, errorCode: string, error: string): Promise<JobRecord | null> {
+    /** Ends the attempt `guard` names, and the job with it, as failed. */
+    async markFailed(
+      guard: AttemptGuard,
+      errorCode: string,
+      error: string,
+    ): Promise<JobRecord | null> {
       const [row] = await db.job.updateManyAndReturn({
-        where: { id, status: { in: ACTIVE } },
+        where: runningAttempt(guard),
         data: {
           status: 'failed',
           currentStep: 'failed',
@@ -262,9 +300,13 @@ export function createJobsRepository(db: Database) {
       return row ?? null;
     },
 
-    async markRetrying(id: string, error: string, nextAttemptAt: Date): Promise<JobRecord | null> {
+    async markRetrying(
+      guard: AttemptGuard,
+      error: string,
+      nextAttemptAt: Date,
+    ): Promise<JobRecord | null> {
       const [row] = await db.job.updateManyAndReturn({
-        where: { id, status: 'running' },
+        where: runningAttempt(guard),
         data: {
           status: 'retrying',
           currentStep: 'queued',
@@ -279,9 +321,9 @@ export function createJobsRepository(db: Database) {
     },
 
     /** Hands a running job back to the queue (worker shutdown): the attempt does not count. */
-    async requeue(id: string): Promise<JobRecord | null> {
+    async requeue(guard: AttemptGuard): Promise<JobRecord | null> {
       const [row] = await db.job.updateManyAndReturn({
-        where: { id, status: 'running' },
+        where: runningAttempt(guard),
         data: {
           status: 'queued',
           currentStep: 'queued',
@@ -294,19 +336,14 @@ export function createJobsRepository(db: Database) {
       return row ?? null;
     },
 
-    /** Cancels a job from `from` statuses; null when it was no longer in one of them. */
-    async markCancelled(id: string, from: JobStatus[]): Promise<JobRecord | null> {
-      const [row] = await db.job.updateManyAndReturn({
-        where: { id, status: { in: from } },
-        data: {
-          status: 'cancelled',
-          currentStep: 'cancelled',
-          message: 'cancelled',
-          nextAttemptAt: null,
-          completedAt: new Date(),
-        },
-      });
-      return row ?? null;
+    /** Cancels a waiting job (queued or retrying); null when it no longer waits. */
+    async cancelWaiting(id: string): Promise<JobRecord | null> {
+      return cancel({ id, status: { in: ['queued', 'retrying'] } });
+    },
+
+    /** Ends the attempt `guard` names as cancelled (its worker stopped it on request). */
+    async cancelAttempt(guard: AttemptGuard): Promise<JobRecord | null> {
+      return cancel(runningAttempt(guard));
     },
 
     /** Of `ids`, those whose cancellation was requested. */

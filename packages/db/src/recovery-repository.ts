@@ -29,9 +29,9 @@ export function createRecoveryRepository(db: Database) {
      * Puts a running row whose worker died back in line for another attempt. Guarded by
      * the worker id so a job that moved on meanwhile is left alone.
      */
-    async releaseForRetry(id: string, workerId: string | null): Promise<JobRecord | null> {
-      const [row] = await db.job.updateManyAndReturn({
-        where: { id, status: 'running', workerId },
+    async releaseForRetry(row: JobRecord): Promise<JobRecord | null> {
+      const [back] = await db.job.updateManyAndReturn({
+        where: { id: row.id, status: 'running', workerId: row.workerId, attempts: row.attempts },
         data: {
           status: 'queued',
           currentStep: 'queued',
@@ -40,16 +40,12 @@ export function createRecoveryRepository(db: Database) {
           workerId: null,
         },
       });
-      return row ?? null;
+      return back ?? null;
     },
 
-    async failAbandoned(
-      id: string,
-      workerId: string | null,
-      reason: string,
-    ): Promise<JobRecord | null> {
-      const [row] = await db.job.updateManyAndReturn({
-        where: { id, status: 'running', workerId },
+    async failAbandoned(row: JobRecord, reason: string): Promise<JobRecord | null> {
+      const [failed] = await db.job.updateManyAndReturn({
+        where: { id: row.id, status: 'running', workerId: row.workerId, attempts: row.attempts },
         data: {
           status: 'failed',
           currentStep: 'failed',
@@ -59,7 +55,7 @@ export function createRecoveryRepository(db: Database) {
           completedAt: new Date(),
         },
       });
-      return row ?? null;
+      return failed ?? null;
     },
   };
 }

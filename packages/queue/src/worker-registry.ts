@@ -10,6 +10,8 @@ export const heartbeatSchema = z.object({
   generators: z.array(z.string()),
   concurrency: z.number(),
   running: z.number(),
+  /** Ids of the jobs it runs: the reconciler leaves a running row alone while its worker lists it. */
+  jobs: z.array(z.string()).optional(),
   at: z.number(),
 });
 export type Heartbeat = z.infer<typeof heartbeatSchema>;

@@ -9,6 +9,7 @@ import type { Logger } from '@genq/core';
 import {
   createDatabase,
   createJobsRepository,
+  createAgingRepository,
   createRecoveryRepository,
   createSchedulingRepository,
   createWebhooksRepository,
@@ -122,9 +123,15 @@ export interface TestStack {
 
 const DEFAULT_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/**
+ * Silent unless GENQ_TEST_LOG_LEVEL is set: tests make jobs fail on purpose, and a passing
+ * run prints nothing but its summary.
+ */
 export function testLogger(): Logger {
+  const level = process.env.GENQ_TEST_LOG_LEVEL;
   return winston.createLogger({
-    level: process.env.GENQ_TEST_LOG_LEVEL ?? 'error',
+    level: level ?? 'error',
+    silent: !level,
     transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn'] })],
     format: winston.format.simple(),
   });
@@ -242,6 +249,7 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
       prefix,
       jobs: createJobsRepository(db),
       recovery: createRecoveryRepository(db),
+      aging: createAgingRepository(db),
       registry,
       artifacts: createArtifactStore(artifactsDir),
       logger,
@@ -255,7 +263,6 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
       abandonedAfterMs: options.abandonedAfterMs ?? 60_000,
       scheduling: { settings: scheduling, repository: createSchedulingRepository(db) },
       priorityAging: {
-        db,
         thresholdSeconds: options.priorityAgingSeconds ?? 300,
         intervalMs: options.priorityAgingIntervalMs,
       },

@@ -3,7 +3,6 @@ import type { Readable } from 'node:stream';
 import type { Redis } from 'ioredis';
 import { v7 as uuidv7 } from 'uuid';
 import {
-  GenqError,
   isTerminal,
   NotFoundError,
   ResultNotReadyError,
@@ -23,7 +22,8 @@ import {
   type NewJob,
 } from '@genq/db';
 import type { GeneratorRegistry } from '@genq/generators';
-import { parseJobEvent, type EnqueueRequest, type JobQueue, type RedisKeys } from '@genq/queue';
+import { currentState, type JobLifecycle } from '@genq/jobs';
+import { parseJobEvent, type RedisKeys } from '@genq/queue';
 import { resolvePriority, type Owner } from '../auth/owner.ts';
 import { createJobRequestSchema } from '../jobs/job-schemas.ts';
 import type { WebhookRequest } from '../webhooks/webhook-schema.ts';
@@ -46,7 +46,8 @@ import {
 export interface BatchServiceDeps {
   jobs: JobsRepository;
   batches: BatchesRepository;
-  queue: JobQueue;
+  /** Batches are submitted through the job lifecycle (packages/jobs). */
+  lifecycle: Pick<JobLifecycle, 'submitBatch'>;
   registry: GeneratorRegistry;
   redis: Redis;
   keys: RedisKeys;
@@ -158,62 +159,6 @@ export function createBatchService(deps: BatchServiceDeps) {
     return { jobs, estimate };
   }
 
-  /**
-   * Puts the batch's jobs in Redis, one `addBulk` per generator queue, one queue after the
-   * other. `addBulk` sends its jobs in one pipeline (BullMQ 6 does not wrap it in MULTI), so
-   * even a single queue can end up holding some of the jobs when it fails: on any failure
-   * the caller removes every job of the batch from every queue. Queues are filled one at a
-   * time so that no `addBulk` is still in flight when that cleanup runs.
-   */
-  async function enqueue(jobs: NewJob[]): Promise<EnqueueRequest[]> {
-    const byGenerator = new Map<string, EnqueueRequest[]>();
-    const all: EnqueueRequest[] = [];
-    for (const job of jobs) {
-      const request = {
-        id: job.id,
-        generator: job.generator,
-        priority: job.priority,
-        target: job.target,
-        clientId: job.clientId,
-      };
-      all.push(request);
-      const list = byGenerator.get(job.generator) ?? [];
-      list.push(request);
-      byGenerator.set(job.generator, list);
-    }
-    for (const list of byGenerator.values()) await deps.queue.enqueue(list);
-    return all;
-  }
-
-  /**
-   * Undoes a batch whose enqueueing failed. The rows go first (the jobs cascade with the
-   * batch): a worker that receives one of these jobs afterwards finds no row and drops it,
-   * and one that claimed it a moment before finds its completion refused and deletes the
-   * files. Then every job is removed from its queue (absent ones are skipped), so nothing of
-   * the batch remains in Redis either; should Redis be unreachable for that, the leftovers
-   * are dropped by the workers for the reason above.
-   */
-  async function rollback(batchId: string, jobs: EnqueueRequest[]): Promise<void> {
-    try {
-      await deps.jobs.deleteBatch(batchId);
-    } catch (error) {
-      deps.logger.error('could not delete a batch whose enqueueing failed', {
-        batchId,
-        error: String(error),
-      });
-    }
-    const removals = await Promise.allSettled(
-      jobs.map((job) => deps.queue.remove(job.generator, job.id)),
-    );
-    const failed = removals.filter((r) => r.status === 'rejected').length;
-    if (failed > 0) {
-      deps.logger.warn('could not remove some jobs of a failed batch from Redis', {
-        batchId,
-        failed,
-      });
-    }
-  }
-
   function accepted(batchId: string, jobIds: string[], estimate: number): BatchAccepted {
     return {
       batch_id: batchId,
@@ -248,17 +193,7 @@ export function createBatchService(deps: BatchServiceDeps) {
     return rows.map((row, index) => {
       const raw = states[index];
       const live = raw ? parseJobEvent(raw) : null;
-      const base: JobEvent = { ...jobEventFromRecord(row, 'snapshot'), seq: live?.seq ?? 0 };
-      if (!live || isTerminal(row.status)) return base;
-      return {
-        ...base,
-        status: live.status,
-        current_step: live.current_step,
-        progress: live.progress,
-        message: live.message,
-        attempts: live.attempts,
-        error: live.error,
-      };
+      return { ...jobEventFromRecord(row, 'snapshot'), ...currentState(row, live) };
     });
   }
 
@@ -287,7 +222,8 @@ export function createBatchService(deps: BatchServiceDeps) {
       const batchId = uuidv7();
       for (const job of jobs) job.batchId = batchId;
       try {
-        await deps.jobs.createBatch(
+        // All or nothing: a batch whose enqueueing fails is rolled back (503).
+        await deps.lifecycle.submitBatch(
           {
             id: batchId,
             clientId: owner.clientId,
@@ -304,20 +240,6 @@ export function createBatchService(deps: BatchServiceDeps) {
             : null;
         if (winner) return winner;
         throw error;
-      }
-      try {
-        await enqueue(jobs);
-      } catch (error) {
-        deps.logger.warn('enqueueing a batch failed, rolling it back', {
-          batchId,
-          error: String(error),
-        });
-        await rollback(
-          batchId,
-          jobs.map((job) => ({ id: job.id, generator: job.generator, priority: job.priority })),
-        );
-        if (error instanceof GenqError) throw error;
-        throw new ServiceUnavailableError('the job queue is unavailable', 5, { cause: error });
       }
       return {
         accepted: accepted(

@@ -18,16 +18,8 @@ import {
   type JobsRepository,
 } from '@genq/db';
 import type { GeneratorRegistry } from '@genq/generators';
-import {
-  createJobEventPublisher,
-  publishControl,
-  readJobState,
-  recordOutcome,
-  type JobQueue,
-  type RedisKeys,
-  type WebhookNotifier,
-  type WebhookSubscription,
-} from '@genq/queue';
+import { currentState, type JobLifecycle } from '@genq/jobs';
+import { readJobState, type RedisKeys, type WebhookSubscription } from '@genq/queue';
 import type { CreateJobRequest } from './job-schemas.ts';
 import type { QueueLimit } from '../queue/queue-limit.ts';
 import type { QueuePositions } from '../queue/queue-positions.ts';
@@ -37,27 +29,22 @@ import type { WebhookTargets } from '../webhooks/webhook-targets.ts';
 
 export interface JobServiceDeps {
   jobs: JobsRepository;
-  queue: JobQueue;
+  /** Submit and cancel go through the job lifecycle (packages/jobs). */
+  lifecycle: Pick<JobLifecycle, 'submit' | 'cancel'>;
   registry: GeneratorRegistry;
   redis: Redis;
   keys: RedisKeys;
   artifactsDir: string;
   maxAttempts: number;
-  /** Redis key prefix (outcome counters). */
-  prefix: string;
   positions: QueuePositions;
   queueLimit: QueueLimit;
   /** Checks webhook URLs at submission (allowlist, DNS). */
   webhookTargets: WebhookTargets;
-  /** Enqueues webhook deliveries (a job cancelled while waiting). */
-  webhooks?: Pick<WebhookNotifier, 'notify'>;
 }
 
 /** Job use cases, free of HTTP: routes translate requests into these calls. */
 export function createJobService(deps: JobServiceDeps) {
   const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-  const publisher = createJobEventPublisher(deps.redis, deps.keys);
 
   /** The first job of an idempotency key, provided the repeated request is the same. */
   function replay(
@@ -114,7 +101,7 @@ export function createJobService(deps: JobServiceDeps) {
       await deps.queueLimit.assertQueueHasRoom(1);
       let job: JobRecord;
       try {
-        job = await deps.jobs.create({
+        job = await deps.lifecycle.submit({
           id: uuidv7(),
           clientId: owner.clientId,
           batchId: null,
@@ -133,20 +120,6 @@ export function createJobService(deps: JobServiceDeps) {
             ? await deps.jobs.findByIdempotencyKey(owner.clientId, idempotencyKey)
             : null;
         if (winner) return { job: replay(winner, request, priority, webhook), replayed: true };
-        throw error;
-      }
-      try {
-        await deps.queue.enqueue([
-          {
-            id: job.id,
-            generator: job.generator,
-            priority: job.priority,
-            target: job.target,
-            clientId: job.clientId,
-          },
-        ]);
-      } catch (error) {
-        await deps.jobs.delete(job.id).catch(() => undefined);
         throw error;
       }
       return { job: toJobView(job, null, await deps.positions.placementOf(job)), replayed: false };
@@ -186,28 +159,17 @@ export function createJobService(deps: JobServiceDeps) {
       ]);
       if (!job || job.clientId !== clientId) return null;
       const placement = await deps.positions.placementOf(job);
-      const base = {
+      return {
         ...jobEventFromRecord(job, 'snapshot'),
-        seq: live?.seq ?? 0,
+        ...currentState(job, live),
         position: placement.position,
         eta_seconds: placement.eta_seconds,
-      };
-      if (!live || isTerminal(job.status)) return base;
-      return {
-        ...base,
-        status: live.status,
-        current_step: live.current_step,
-        progress: live.progress,
-        message: live.message,
-        attempts: live.attempts,
-        error: live.error,
       };
     },
 
     /**
-     * Cancels a job. PostgreSQL arbitrates races with workers: a queued or retrying job is
-     * cancelled in the row first (a worker that picks it up afterwards drops it), then removed
-     * from the queue; a running job gets a cancel request that the worker running it acts on.
+     * Cancels a job (the lifecycle's cancel transition): a waiting job ends `cancelled` at
+     * once (200); a running one is asked to stop and answers `cancelling` (202).
      */
     async cancel(id: string, clientId: string): Promise<{ httpStatus: 200 | 202; job: JobView }> {
       const job = await load(id, clientId);
@@ -217,22 +179,10 @@ export function createJobService(deps: JobServiceDeps) {
         ]);
       }
       requireQueue();
-      const cancelled = await deps.jobs.markCancelled(id, ['queued', 'retrying']);
-      if (cancelled) {
-        await recordOutcome(deps.redis, deps.prefix, {
-          generator: cancelled.generator,
-          outcome: 'cancelled',
-          durationMs: null,
-        }).catch(() => undefined);
-        await deps.queue.remove(cancelled.generator, id).catch(() => false);
-        await publisher.publish(jobEventFromRecord(cancelled)).catch(() => undefined);
-        await deps.webhooks?.notify(cancelled, 'cancelled');
-        return { httpStatus: 200, job: toJobView(cancelled) };
-      }
-      const requested = await deps.jobs.requestCancel(id);
-      if (requested) {
-        await publishControl(deps.redis, deps.keys, { type: 'cancel', job_id: id });
-        return { httpStatus: 202, job: { ...toJobView(requested), status: 'cancelling' } };
+      const outcome = await deps.lifecycle.cancel(id);
+      if (outcome.kind === 'cancelled') return { httpStatus: 200, job: toJobView(outcome.row) };
+      if (outcome.kind === 'requested') {
+        return { httpStatus: 202, job: { ...toJobView(outcome.row), status: 'cancelling' } };
       }
       // It finished between our reads: report what it became.
       const now = await load(id, clientId);

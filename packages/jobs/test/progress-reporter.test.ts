@@ -1,14 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import winston from 'winston';
 import type { JobEventInput } from '@genq/core';
-import type { JobsRepository } from '@genq/db';
-import { createProgressReporter } from '../../src/progress-reporter.ts';
+import { createProgressReporter } from '../src/progress-reporter.ts';
 
 function setup(dbIntervalMs = 60_000, recordDelayMs = 0) {
   const published: JobEventInput[] = [];
   const written: [string, number][] = [];
   const reporter = createProgressReporter({
-    jobId: 'job-1',
     baseEvent: {
       job_id: 'job-1',
       batch_id: null,
@@ -18,12 +16,10 @@ function setup(dbIntervalMs = 60_000, recordDelayMs = 0) {
       error: null,
     },
     publisher: { publish: async (event) => (published.push(event), published.length) },
-    jobs: {
-      recordProgress: async (_id: string, step: string, progress: number) => {
-        await new Promise((resolve) => setTimeout(resolve, recordDelayMs));
-        written.push([step, progress]);
-      },
-    } as unknown as JobsRepository,
+    writeProgress: async (step: string, progress: number) => {
+      await new Promise((resolve) => setTimeout(resolve, recordDelayMs));
+      written.push([step, progress]);
+    },
     logger: winston.createLogger({ silent: true }),
     publishIntervalMs: 0,
     dbIntervalMs,
@@ -48,7 +44,6 @@ describe('progress reporter', () => {
   it('publishes an emitted event before the progress reported after it, even when slow', async () => {
     const order: string[] = [];
     const reporter = createProgressReporter({
-      jobId: 'job-1',
       baseEvent: {
         job_id: 'job-1',
         batch_id: null,
@@ -65,7 +60,7 @@ describe('progress reporter', () => {
           return order.length;
         },
       },
-      jobs: { recordProgress: async () => undefined } as unknown as JobsRepository,
+      writeProgress: async () => undefined,
       logger: winston.createLogger({ silent: true }),
       publishIntervalMs: 0,
       dbIntervalMs: 60_000,

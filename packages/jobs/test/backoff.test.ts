@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { retryDelayMs } from '../../src/backoff.ts';
+import { retryDelayMs } from '../src/backoff.ts';
 
 describe('retryDelayMs', () => {
   it('doubles from the base delay for each further attempt', () => {

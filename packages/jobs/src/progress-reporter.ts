@@ -1,12 +1,11 @@
 import { stageIndex, type Logger, type WorkingStage, type JobEventInput } from '@genq/core';
-import type { JobsRepository } from '@genq/db';
 import type { JobEventPublisher } from '@genq/queue';
 
 export interface ProgressReporterOptions {
-  jobId: string;
   baseEvent: Omit<JobEventInput, 'current_step' | 'progress' | 'message' | 'timestamp' | 'type'>;
   publisher: JobEventPublisher;
-  jobs: JobsRepository;
+  /** Writes the progress to the job's row (guarded by the attempt). */
+  writeProgress(step: WorkingStage, progress: number, message: string | null): Promise<void>;
   logger: Logger;
   /** Minimum time between two progress events (stage changes always go out). */
   publishIntervalMs?: number;
@@ -60,11 +59,7 @@ export function createProgressReporter(options: ProgressReporterOptions) {
     lastDbWrite = Date.now();
     dbDirty = false;
     const [s, p, m] = [stage, percent, message];
-    rows = chained(
-      rows,
-      () => options.jobs.recordProgress(options.jobId, s, p, m),
-      'record progress',
-    );
+    rows = chained(rows, () => options.writeProgress(s, p, m), 'record progress');
   };
 
   return {
