@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     },
   });
   const redis = new Redis(REDIS_URL);
-  console.log(`Redis prefix ${bench.stack.prefix}, database ${bench.stack.database.name}`);
+  console.log(`Redis prefix ${bench.stack.prefix}, database ${bench.stack.databaseUrl}`);
   try {
     const client = await bench.client('premium');
     const noop = () => ({ generator: 'noop', input: {} });

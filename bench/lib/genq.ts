@@ -62,7 +62,7 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
     },
   });
   running.add(stack);
-  const sql = new pg.Client({ connectionString: stack.database.url });
+  const sql = new pg.Client({ connectionString: stack.databaseUrl });
   await sql.connect();
   return {
     stack,

@@ -10,3 +10,4 @@ export * from './process-stack.ts';
 export * from './fake-cog.ts';
 export * from './fake-openai-images.ts';
 export * from './generator-job.ts';
+export * from './private-postgres.ts';

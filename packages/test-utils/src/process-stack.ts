@@ -13,6 +13,10 @@ export interface ProcessStackOptions {
   workers?: number;
   /** Extra environment for every process. */
   env?: Record<string, string>;
+  /** A server of the test's own (an outage test); default: a new database on the shared one. */
+  databaseUrl?: string;
+  /** A Redis of the test's own (an outage test); default: the shared one, under a new prefix. */
+  redisUrl?: string;
 }
 
 export interface ProcessStack {
@@ -23,7 +27,9 @@ export interface ProcessStack {
   env: Record<string, string>;
   prefix: string;
   adminKey: string;
-  database: TestDatabase;
+  /** Absent when the test gave its own `databaseUrl`. */
+  database?: TestDatabase;
+  databaseUrl: string;
   db: Database;
   jobs: JobsRepository;
   redis: Redis;
@@ -39,13 +45,15 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
  * sharing one Redis (own key prefix) and one PostgreSQL database.
  */
 export async function startProcessStack(options: ProcessStackOptions = {}): Promise<ProcessStack> {
-  const database = await createTestDatabase();
+  const database = options.databaseUrl ? undefined : await createTestDatabase();
+  const databaseUrl = options.databaseUrl ?? database!.url;
+  const redisUrl = options.redisUrl ?? REDIS_URL;
   const artifactsDir = await mkdtemp(path.join(os.tmpdir(), 'genq-artifacts-'));
   const prefix = `genqtest-${randomBytes(4).toString('hex')}`;
   const adminKey = `admin-${randomBytes(24).toString('hex')}`;
   const env: Record<string, string> = {
-    DATABASE_URL: database.url,
-    REDIS_URL,
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
     GENQ_REDIS_PREFIX: prefix,
     GENQ_ARTIFACTS_DIR: artifactsDir,
     GENQ_ADMIN_KEY: adminKey,
@@ -53,8 +61,8 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
     LOG_LEVEL: 'warn',
     ...options.env,
   };
-  const redis = new Redis(REDIS_URL);
-  const db = createDatabase({ databaseUrl: database.url, poolSize: 2 });
+  const redis = new Redis(redisUrl);
+  const db = createDatabase({ databaseUrl, poolSize: 2 });
 
   const apis: GenqProcess[] = [];
   const urls: string[] = [];
@@ -90,6 +98,7 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
     prefix,
     adminKey,
     database,
+    databaseUrl,
     db,
     jobs: createJobsRepository(db),
     redis,
@@ -105,7 +114,7 @@ export async function startProcessStack(options: ProcessStackOptions = {}): Prom
       } while (cursor !== '0');
       await redis.quit();
       await db.$disconnect();
-      await database.drop();
+      await database?.drop();
       await rm(artifactsDir, { recursive: true, force: true });
     },
   };
