@@ -156,7 +156,7 @@ export async function startApiServer(deps: ApiServerDeps, port: number, host = '
   const auth = createAuthenticator({ clients, adminKey: deps.adminKey });
   const admin = createAdminService({ clients, auth, redis: deps.redis, keys: deps.keys });
   const queueStats = createQueueStats({
-    db: deps.db,
+    jobs: jobsRepository,
     redis: deps.redis,
     keys: deps.keys,
     prefix: deps.prefix,

@@ -7,6 +7,7 @@ import {
   createRecoveryRepository,
   createSchedulingRepository,
   createWebhooksRepository,
+  pingDatabase,
 } from '@genq/db';
 import {
   createBuiltinGenerators,
@@ -60,7 +61,7 @@ const subscriber = createBlockingRedis(config.REDIS_URL);
 
 // The first query instantiates Prisma's query compiler (WebAssembly), which takes a moment
 // of CPU: do it before taking jobs, so it never delays the first jobs' lock renewals.
-await db.$queryRaw`SELECT 1`;
+await pingDatabase(db);
 
 const worker = await startWorkerProcess({
   redis,

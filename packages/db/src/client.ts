@@ -47,3 +47,8 @@ export function isUniqueViolation(error: unknown): boolean {
     (code === 'P2010' && meta?.driverAdapterError?.cause?.originalCode === '23505')
   );
 }
+
+/** One round trip through the pool: health checks, and a first query that warms the client. */
+export async function pingDatabase(db: Database): Promise<void> {
+  await db.$queryRaw`SELECT 1`;
+}

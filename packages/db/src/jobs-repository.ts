@@ -251,6 +251,31 @@ export function createJobsRepository(db: Database) {
       });
     },
 
+    /**
+     * When the oldest waiting job (queued or retrying) was created. Six index probes on
+     * jobs(status, priority, created_at), the first entry of each (status, priority) range,
+     * in one statement: min() over a whole status would scan it instead, because created_at
+     * is ordered only within a (status, priority) prefix.
+     */
+    async oldestWaitingCreatedAt(): Promise<Date | null> {
+      const rows = await db.$queryRaw<{ oldest: Date | null }[]>`
+        SELECT min(created_at) AS oldest FROM (
+          (SELECT created_at FROM jobs WHERE status = 'queued' AND priority = 1 ORDER BY created_at LIMIT 1)
+          UNION ALL
+          (SELECT created_at FROM jobs WHERE status = 'queued' AND priority = 2 ORDER BY created_at LIMIT 1)
+          UNION ALL
+          (SELECT created_at FROM jobs WHERE status = 'queued' AND priority = 3 ORDER BY created_at LIMIT 1)
+          UNION ALL
+          (SELECT created_at FROM jobs WHERE status = 'retrying' AND priority = 1 ORDER BY created_at LIMIT 1)
+          UNION ALL
+          (SELECT created_at FROM jobs WHERE status = 'retrying' AND priority = 2 ORDER BY created_at LIMIT 1)
+          UNION ALL
+          (SELECT created_at FROM jobs WHERE status = 'retrying' AND priority = 3 ORDER BY created_at LIMIT 1)
+        ) AS heads`;
+      const oldest = rows[0]?.oldest;
+      return oldest ? new Date(oldest) : null;
+    },
+
     async delete(id: string): Promise<void> {
       await db.job.delete({ where: { id } });
     },

@@ -2,7 +2,7 @@ import { statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { redactSecretText } from '@genq/core';
-import type { Database } from '@genq/db';
+import { pingDatabase, type Database } from '@genq/db';
 import type { GeneratorRegistry } from '@genq/generators';
 import { liveWorkers, type RedisKeys } from '@genq/queue';
 import { readFleet } from '../metrics/fleet-metrics.ts';
@@ -53,7 +53,7 @@ const round = (value: number, digits = 1): number => {
 export async function checkDatabase(db: Database): Promise<CheckResult> {
   const started = performance.now();
   try {
-    await withTimeout(db.$queryRaw`SELECT 1`, CHECK_TIMEOUT_MS, 'SELECT 1');
+    await withTimeout(pingDatabase(db), CHECK_TIMEOUT_MS, 'SELECT 1');
     const latency = round(performance.now() - started);
     return result('database', 'healthy', 'connected', { latency_ms: latency });
   } catch (error) {

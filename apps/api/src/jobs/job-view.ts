@@ -1,5 +1,6 @@
-import { isTerminal, priorityName, type JobEvent } from '@genq/core';
+import { priorityName, type JobEvent } from '@genq/core';
 import type { JobRecord } from '@genq/db';
+import { currentState } from '@genq/jobs';
 import { NOT_WAITING, type QueuePlacement } from '../queue/queue-positions.ts';
 import { toWebhookView, type WebhookView } from '../webhooks/webhook-view.ts';
 
@@ -47,22 +48,21 @@ export function toJobView(
   placement: QueuePlacement = NOT_WAITING,
 ): JobView {
   const self = `/api/v1/jobs/${job.id}`;
-  // The row decides the status; the live state from Redis adds the progress made since the
-  // last (throttled) row write, as long as it describes the same status.
-  const fresh = live && live.status === job.status && !isTerminal(job.status);
+  // The same rule as WebSocket snapshots: the row, overlaid with the fresher live state.
+  const state = currentState(job, live);
   return {
     id: job.id,
     generator: job.generator,
-    status: job.status === 'running' && job.cancelRequestedAt ? 'cancelling' : job.status,
+    status: state.status === 'running' && job.cancelRequestedAt ? 'cancelling' : state.status,
     priority: priorityName(job.priority),
-    current_step: fresh ? live.current_step : job.currentStep,
-    progress: fresh ? live.progress : job.progress,
-    message: fresh ? live.message : job.message,
-    attempts: job.attempts,
+    current_step: state.current_step,
+    progress: state.progress,
+    message: state.message,
+    attempts: state.attempts,
     max_attempts: job.maxAttempts,
-    retry_count: Math.max(0, job.attempts - 1),
+    retry_count: Math.max(0, state.attempts - 1),
     next_attempt_at: iso(job.nextAttemptAt),
-    error: job.error ? { code: job.errorCode ?? 'error', message: job.error } : null,
+    error: state.error,
     input: job.input,
     batch_id: job.batchId,
     target: job.target,

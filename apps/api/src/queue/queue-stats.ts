@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { PRIORITIES, PRIORITY_NAMES, type PriorityName } from '@genq/core';
-import type { Database } from '@genq/db';
+import type { JobsRepository } from '@genq/db';
 import type { GeneratorRegistry } from '@genq/generators';
 import {
   liveWorkers,
@@ -15,7 +15,7 @@ import {
 } from '@genq/queue';
 
 export interface QueueStatsDeps {
-  db: Database;
+  jobs: Pick<JobsRepository, 'oldestWaitingCreatedAt'>;
   redis: Redis;
   keys: RedisKeys;
   prefix: string;
@@ -101,26 +101,7 @@ const emptyByPriority = (): ByPriority => ({ HIGH: 0, NORMAL: 0, LOW: 0 });
  *   entry of each (status, priority) range, in one statement.
  */
 export function createQueueStats(deps: QueueStatsDeps) {
-  async function oldestPendingCreatedAt(): Promise<Date | null> {
-    // Each branch reads one index entry; min() over a whole status would scan it instead,
-    // because created_at is ordered only within a (status, priority) prefix.
-    const rows = await deps.db.$queryRaw<{ oldest: Date | null }[]>`
-      SELECT min(created_at) AS oldest FROM (
-        (SELECT created_at FROM jobs WHERE status = 'queued' AND priority = 1 ORDER BY created_at LIMIT 1)
-        UNION ALL
-        (SELECT created_at FROM jobs WHERE status = 'queued' AND priority = 2 ORDER BY created_at LIMIT 1)
-        UNION ALL
-        (SELECT created_at FROM jobs WHERE status = 'queued' AND priority = 3 ORDER BY created_at LIMIT 1)
-        UNION ALL
-        (SELECT created_at FROM jobs WHERE status = 'retrying' AND priority = 1 ORDER BY created_at LIMIT 1)
-        UNION ALL
-        (SELECT created_at FROM jobs WHERE status = 'retrying' AND priority = 2 ORDER BY created_at LIMIT 1)
-        UNION ALL
-        (SELECT created_at FROM jobs WHERE status = 'retrying' AND priority = 3 ORDER BY created_at LIMIT 1)
-      ) AS heads`;
-    const oldest = rows[0]?.oldest;
-    return oldest ? new Date(oldest) : null;
-  }
+  const oldestPendingCreatedAt = () => deps.jobs.oldestWaitingCreatedAt();
 
   return {
     async stats(): Promise<QueueStats> {
