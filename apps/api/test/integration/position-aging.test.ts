@@ -100,6 +100,11 @@ describe('position and ETA', () => {
       () => stack.db.job.count({ where: { priority: PRIORITIES.LOW, status: 'completed' } }),
       (count) => count >= 5,
     );
+    // The API reads live workers at most once a second, so the ETA shows up within that.
+    await waitUntil(
+      () => getJob(stack, low[7_000]!),
+      (view) => view.eta_seconds !== null,
+    );
     const views = await Promise.all([7_000, 8_000, 9_000].map((i) => getJob(stack, low[i]!)));
     const positions = views.map((v) => v.position!);
     const etas = views.map((v) => v.eta_seconds!);
