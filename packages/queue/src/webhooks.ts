@@ -190,6 +190,8 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): WebhookN
     connection: options.connection,
     prefix: options.prefix,
   });
+  // As for the job queues: an outage shows on the shared connection and in failed commands.
+  queue.on('error', () => undefined);
 
   async function notify(row: WebhookJobRow, event: WebhookEvent): Promise<void> {
     const webhook = webhookSubscriptionOf(row);
