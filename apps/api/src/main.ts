@@ -45,7 +45,10 @@ const api = await startApiServer(
     keys: redisKeys(config.GENQ_REDIS_PREFIX),
     prefix: config.GENQ_REDIS_PREFIX,
     // Media limits (GENQ_IMAGE_MAX_COUNT...) are checked at submission, so the API reads them too.
-    registry: createGeneratorRegistry(createBuiltinGenerators(mediaSettingsFromEnv(process.env))),
+    registry: createGeneratorRegistry(
+      createBuiltinGenerators(mediaSettingsFromEnv(process.env)),
+      config,
+    ),
     logger,
     artifactsDir: config.GENQ_ARTIFACTS_DIR,
     // Relative to this file, which is apps/api/src/main.ts or its bundle apps/api/dist/main.mjs.

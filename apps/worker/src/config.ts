@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { commonEnvSchema, envList, parseEnv } from '@genq/core';
+import { limitsEnvShape } from '@genq/generators';
 import { schedulingEnvShape, webhookEnvShape } from '@genq/queue';
 
 const workerEnvSchema = commonEnvSchema.extend({
@@ -43,6 +44,8 @@ const workerEnvSchema = commonEnvSchema.extend({
   GENQ_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** Webhook deliveries one worker process makes at once; 0 = none in this process. */
   GENQ_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(0).max(100).default(4),
+  /** GENQ_JOB_TIMEOUT_MS, GENQ_JOB_MEMORY_MB, GENQ_JOB_MAX_OUTPUT_*, GENQ_GENERATOR_LIMITS (docs/reliability.md). */
+  ...limitsEnvShape,
   /** GENQ_SCHEDULING, GENQ_TIER_WEIGHTS, GENQ_TIER_CONCURRENCY (docs/scheduling.md). */
   ...schedulingEnvShape,
 });

@@ -45,6 +45,7 @@ const registry = createGeneratorRegistry(
       timeoutMs: config.LLM_TIMEOUT_MS,
     },
   }),
+  config,
 );
 const unknown = config.GENQ_WORKER_GENERATORS.filter((name) => !registry.get(name));
 if (unknown.length > 0) {

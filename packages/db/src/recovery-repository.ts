@@ -38,6 +38,8 @@ export function createRecoveryRepository(db: Database) {
           progress: 0,
           message: 'requeued: the worker running it stopped responding',
           workerId: null,
+          // Its attempt ended without an outcome: two of those make the job poison.
+          interruptions: { increment: 1 },
         },
       });
       return back ?? null;

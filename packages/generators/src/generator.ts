@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { z } from 'zod';
 import type { Logger, WorkingStage } from '@genq/core';
+import type { ExecutionLimits } from './limits.ts';
 
 /** Where a generator puts its files; they become the job's ZIP. */
 export interface OutputWriter {
@@ -35,6 +36,14 @@ export interface Generator<I = unknown> {
   estimateSeconds(input: I): number;
   /** True when the generator wants a GPU on the worker that runs it. */
   requiresGpu?: boolean;
+  /**
+   * Where its attempts run (docs/generators.md). `thread`, the default: a worker thread the
+   * worker can terminate, whatever the code does. `main`: the worker's own event loop, for
+   * generators that only wait on I/O and stop when their signal fires.
+   */
+  runsIn?: 'thread' | 'main';
+  /** Its own defaults, over the global limits (GENQ_GENERATOR_LIMITS still wins). */
+  limits?: Partial<ExecutionLimits>;
   run(input: I, ctx: GenerationContext): Promise<GenerationSummary | void>;
 }
 

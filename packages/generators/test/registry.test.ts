@@ -1,6 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { ValidationError } from '@genq/core';
+import { z } from 'zod';
 import { createGeneratorRegistry } from '../src/registry.ts';
+import { defineGenerator } from '../src/generator.ts';
+import { DEFAULT_LIMITS_SETTINGS, limitsEnvShape } from '../src/limits.ts';
 import { noopGenerator } from '../src/noop.ts';
 
 describe('generator registry', () => {
@@ -29,5 +32,62 @@ describe('generator registry', () => {
     const [info] = registry.describe();
     expect(info).toMatchObject({ name: 'noop', requires_gpu: false });
     expect(info?.input_schema).toMatchObject({ type: 'object' });
+  });
+
+  it("publishes each generator's limits: its setting, else its own, else the global one", () => {
+    const slow = defineGenerator({
+      name: 'slow',
+      description: 'declares its own timeout',
+      input: z.object({}),
+      estimateSeconds: () => 1,
+      limits: { timeoutMs: 120_000, maxOutputFiles: 5 },
+      run: async () => undefined,
+    });
+    const settings = z.object(limitsEnvShape).parse({
+      GENQ_JOB_TIMEOUT_MS: '60000',
+      GENQ_GENERATOR_LIMITS: '{"slow":{"max_output_files":7},"noop":{"memory_mb":64}}',
+    });
+    const limited = createGeneratorRegistry([noopGenerator, slow], settings);
+    expect(limited.describe().map((g) => [g.name, g.limits])).toEqual([
+      [
+        'noop',
+        {
+          timeout_ms: 60_000,
+          memory_mb: 64,
+          max_output_bytes: DEFAULT_LIMITS_SETTINGS.GENQ_JOB_MAX_OUTPUT_BYTES,
+          max_output_files: DEFAULT_LIMITS_SETTINGS.GENQ_JOB_MAX_OUTPUT_FILES,
+        },
+      ],
+      [
+        'slow',
+        {
+          timeout_ms: 120_000,
+          memory_mb: DEFAULT_LIMITS_SETTINGS.GENQ_JOB_MEMORY_MB,
+          max_output_bytes: DEFAULT_LIMITS_SETTINGS.GENQ_JOB_MAX_OUTPUT_BYTES,
+          max_output_files: 7,
+        },
+      ],
+    ]);
+  });
+
+  it('lets a job ask for less wall time than its generator allows, never more', () => {
+    const limit = registry.limits('noop').timeoutMs;
+    expect(() => registry.checkTimeout('noop', limit)).not.toThrow();
+    expect(() => registry.checkTimeout('noop', undefined)).not.toThrow();
+    try {
+      registry.checkTimeout('noop', limit + 1);
+      throw new Error('expected a validation error');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).details).toEqual([
+        { path: 'timeout_ms', message: `must be at most ${limit}` },
+      ]);
+    }
+  });
+
+  it('refuses limit settings that are not a JSON object of known limits', () => {
+    const schema = z.object(limitsEnvShape);
+    expect(schema.safeParse({ GENQ_GENERATOR_LIMITS: 'not json' }).success).toBe(false);
+    expect(schema.safeParse({ GENQ_GENERATOR_LIMITS: '{"noop":{"cpu":1}}' }).success).toBe(false);
   });
 });

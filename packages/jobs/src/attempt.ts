@@ -48,8 +48,15 @@ export interface Attempt {
   progress(stage: WorkingStage, percent: number, message?: string): void;
   /** The generator finished and its result is saved; null when the row moved on meanwhile. */
   complete(result: JobResult): Promise<JobRecord | null>;
-  /** The generator failed: a retry with backoff within the budget, else failed for good. */
-  failed(error: unknown, options: { retryable: boolean; code?: string }): Promise<FailedAttempt>;
+  /**
+   * The generator failed: a retry with backoff within the budget, else failed for good.
+   * `interrupted`: the attempt ended without an outcome (its execution unit crashed); the
+   * job's second such attempt makes it `poison`.
+   */
+  failed(
+    error: unknown,
+    options: { retryable: boolean; code?: string; interrupted?: boolean },
+  ): Promise<FailedAttempt>;
   /** Fails the job at once without running it (invalid input, unknown generator). */
   reject(code: string, message: string): Promise<JobRecord | null>;
   /** Its worker stopped it on a cancel request. */
@@ -85,6 +92,14 @@ export function createAttempts(deps: AttemptDeps) {
       return landed;
     };
 
+    // Attempts that crashed, hung or were killed twice: a third worker never receives it.
+    if (row.interruptions >= POISON_AFTER_INTERRUPTIONS) {
+      log.error('poison job: its attempts were interrupted twice');
+      await land('fail a job', () =>
+        deps.jobs.markFailed(guard, 'poison', poisonMessage(row.interruptions, row.error)),
+      );
+      return null;
+    }
     if (row.attempts > row.maxAttempts) {
       log.error('attempt budget exhausted by interrupted attempts');
       await land('fail a job', () =>
@@ -143,8 +158,18 @@ export function createAttempts(deps: AttemptDeps) {
         if (completed) await deps.emit(completed, { attemptEnded: true, stop });
         return completed;
       },
-      async failed(error, { retryable, code }) {
+      async failed(error, { retryable, code, interrupted = false }) {
         const message = errorMessage(error);
+        if (interrupted && row.interruptions + 1 >= POISON_AFTER_INTERRUPTIONS) {
+          log.error('poison job: its attempts were interrupted twice', { cause: message });
+          deps.reportError?.(error, {
+            tags: { jobId, generator: row.generator, attempt: row.attempts, retryable: false },
+          });
+          const poisoned = await settle('fail a job', () =>
+            deps.jobs.markFailed(guard, 'poison', poisonMessage(row.interruptions + 1, message)),
+          );
+          return { row: poisoned, retryAt: null };
+        }
         if (!retryable || row.attempts >= row.maxAttempts) {
           log.error('job failed', { cause: message, retryable, attempts: row.attempts });
           deps.reportError?.(error, {
@@ -162,7 +187,7 @@ export function createAttempts(deps: AttemptDeps) {
         const retryAt = Date.now() + retryDelayMs(deps.retryDelayMs, row.attempts + 1);
         log.warn('attempt failed, will retry', { cause: message, nextAttemptAt: retryAt });
         const retrying = await settle('schedule a retry', () =>
-          deps.jobs.markRetrying(guard, message, new Date(retryAt)),
+          deps.jobs.markRetrying(guard, message, new Date(retryAt), { interrupted }),
         );
         return { row: retrying, retryAt: retrying ? retryAt : null };
       },
@@ -186,6 +211,14 @@ export function createAttempts(deps: AttemptDeps) {
   }
 
   return { claim };
+}
+
+/** Interrupted attempts (crashed, hung, killed) after which a job fails for good as `poison`. */
+export const POISON_AFTER_INTERRUPTIONS = 2;
+
+function poisonMessage(interruptions: number, last: string | null): string {
+  const cause = last ? `; the last: ${last}` : '';
+  return `poison: ${interruptions} attempts ended without an outcome (crashed, hung or killed)${cause}`;
 }
 
 function errorMessage(error: unknown): string {

@@ -108,6 +108,7 @@ export function createBatchService(deps: BatchServiceDeps) {
       let input: unknown;
       try {
         input = deps.registry.parseInput(request.generator, request.input);
+        deps.registry.checkTimeout(request.generator, request.timeout_ms);
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error;
         invalid += 1;
@@ -126,6 +127,7 @@ export function createBatchService(deps: BatchServiceDeps) {
         maxAttempts: deps.maxAttempts,
         idempotencyKey: null,
         target: request.target ?? null,
+        timeoutMs: request.timeout_ms ?? null,
       };
       jobs.push(job);
       if (request.webhook) {

@@ -21,6 +21,14 @@ export const createJobRequestSchema = z
       .optional()
       .describe('Jobs naming the same target never run at the same time'),
     webhook: webhookRequestSchema.optional(),
+    timeout_ms: z
+      .number()
+      .int()
+      .min(1000)
+      .optional()
+      .describe(
+        "Wall time of one attempt, at most the generator's limit (GET /api/v1/generators); over it the attempt fails with timeout",
+      ),
   })
   .strict();
 

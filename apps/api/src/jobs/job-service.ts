@@ -57,6 +57,7 @@ export function createJobService(deps: JobServiceDeps) {
       existing.generator === request.generator &&
       isDeepStrictEqual(existing.input, request.input) &&
       existing.priority === priority &&
+      existing.timeoutMs === (request.timeout_ms ?? null) &&
       isDeepStrictEqual(existing.webhook ?? null, webhook);
     if (!same) {
       throw new ConflictError('this Idempotency-Key was used for a different request', [
@@ -92,6 +93,7 @@ export function createJobService(deps: JobServiceDeps) {
       const priority = resolvePriority(owner, request.priority);
       // Validated here so bad input is a 400; stored as sent, since the worker parses it again.
       deps.registry.parseInput(request.generator, request.input);
+      deps.registry.checkTimeout(request.generator, request.timeout_ms);
       const webhook = request.webhook ? await deps.webhookTargets.check(request.webhook) : null;
       if (idempotencyKey) {
         const existing = await deps.jobs.findByIdempotencyKey(owner.clientId, idempotencyKey);
@@ -112,6 +114,7 @@ export function createJobService(deps: JobServiceDeps) {
           idempotencyKey: idempotencyKey ?? null,
           target: request.target ?? null,
           webhook,
+          timeoutMs: request.timeout_ms ?? null,
         });
       } catch (error) {
         // Two requests with one key raced: the loser replays the winner's job.

@@ -22,6 +22,8 @@ export interface JobView {
   input: unknown;
   batch_id: string | null;
   target: string | null;
+  /** The wall time of one attempt this job asked for; null = its generator's limit. */
+  timeout_ms: number | null;
   result: { size_bytes: number; files: number; url: string } | null;
   created_at: string;
   updated_at: string;
@@ -66,6 +68,7 @@ export function toJobView(
     input: job.input,
     batch_id: job.batchId,
     target: job.target,
+    timeout_ms: job.timeoutMs,
     result:
       job.status === 'completed' && job.resultSize !== null
         ? { size_bytes: Number(job.resultSize), files: job.resultFiles ?? 0, url: `${self}/result` }

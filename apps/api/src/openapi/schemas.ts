@@ -96,6 +96,9 @@ export const jobViewSchema = z
     input: z.record(z.string(), z.unknown()).describe('The input as submitted'),
     batch_id: uuid.nullable(),
     target: z.string().nullable(),
+    timeout_ms: count
+      .nullable()
+      .describe("Wall time of one attempt this job asked for; null = its generator's limit"),
     result: z
       .strictObject({ size_bytes: count, files: count, url: z.string() })
       .nullable()
@@ -256,6 +259,21 @@ export const generatorListSchema = z
         input_schema: z
           .record(z.string(), z.unknown())
           .describe('JSON Schema (2020-12) of the generator input'),
+        limits: z
+          .strictObject({
+            timeout_ms: z
+              .number()
+              .int()
+              .describe(
+                'Wall time of one attempt; a job may ask for less (timeout_ms), never more',
+              ),
+            memory_mb: z.number().int().describe('Heap of the thread one attempt runs in'),
+            max_output_bytes: z.number().int().describe('Result bytes one attempt may write'),
+            max_output_files: z.number().int().describe('Result files one attempt may create'),
+          })
+          .describe(
+            'What one attempt may use; over a limit it fails with timeout, memory_limit or output_limit',
+          ),
       }),
     ),
   })

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+
+/** What one attempt of a job may use before the worker stops it. */
+export interface ExecutionLimits {
+  /** Wall time of one attempt; over it the attempt fails with `timeout`. */
+  timeoutMs: number;
+  /** Heap of the thread the attempt runs in; over it the attempt fails with `memory_limit`. */
+  memoryMb: number;
+  /** Bytes of result files one attempt may write; over it, `output_limit`. */
+  maxOutputBytes: number;
+  /** Result files one attempt may create; over it, `output_limit`. */
+  maxOutputFiles: number;
+}
+
+/** As published in GET /api/v1/generators. */
+export interface ExecutionLimitsInfo {
+  timeout_ms: number;
+  memory_mb: number;
+  max_output_bytes: number;
+  max_output_files: number;
+}
+
+const overrideSchema = z
+  .object({
+    timeout_ms: z.number().int().min(1000).optional(),
+    memory_mb: z.number().int().min(16).optional(),
+    max_output_bytes: z.number().int().min(0).optional(),
+    max_output_files: z.number().int().min(0).optional(),
+  })
+  .strict();
+
+/**
+ * The limits in the environment, read by the API (which publishes them and checks a job's
+ * own timeout against them) and by workers (which enforce them).
+ */
+export const limitsEnvShape = {
+  /** Wall time of one attempt, for every generator that sets none of its own. */
+  GENQ_JOB_TIMEOUT_MS: z.coerce.number().int().min(1000).default(3_600_000),
+  /** Heap limit of the thread one attempt runs in. */
+  GENQ_JOB_MEMORY_MB: z.coerce.number().int().min(16).default(512),
+  /** Result bytes one attempt may write (1 GiB). */
+  GENQ_JOB_MAX_OUTPUT_BYTES: z.coerce.number().int().min(0).default(1_073_741_824),
+  /** Result files one attempt may create. */
+  GENQ_JOB_MAX_OUTPUT_FILES: z.coerce.number().int().min(0).default(10_000),
+  /**
+   * Per generator, over the defaults above and the generator's own, as JSON:
+   * `{"test-data":{"timeout_ms":60000,"max_output_bytes":104857600}}`.
+   */
+  GENQ_GENERATOR_LIMITS: z
+    .string()
+    .default('{}')
+    .transform((text, ctx) => {
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+        return z.NEVER;
+      }
+      const parsed = z.record(z.string(), overrideSchema).safeParse(value);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+          ctx.addIssue({ code: 'custom', message: `${issue.path.join('.')}: ${issue.message}` });
+        }
+        return z.NEVER;
+      }
+      return parsed.data;
+    }),
+};
+
+export interface LimitsSettings {
+  GENQ_JOB_TIMEOUT_MS: number;
+  GENQ_JOB_MEMORY_MB: number;
+  GENQ_JOB_MAX_OUTPUT_BYTES: number;
+  GENQ_JOB_MAX_OUTPUT_FILES: number;
+  GENQ_GENERATOR_LIMITS: Record<string, z.infer<typeof overrideSchema>>;
+}
+
+/** The defaults alone: what a process gets that was given no limit settings. */
+export const DEFAULT_LIMITS_SETTINGS: LimitsSettings = z.object(limitsEnvShape).parse({});
+
+/**
+ * One generator's limits: its entry in GENQ_GENERATOR_LIMITS, else what the generator itself
+ * declares, else the global setting.
+ */
+export function resolveLimits(
+  generator: { name: string; limits?: Partial<ExecutionLimits> },
+  settings: LimitsSettings,
+): ExecutionLimits {
+  const own = generator.limits ?? {};
+  const set = settings.GENQ_GENERATOR_LIMITS[generator.name] ?? {};
+  return {
+    timeoutMs: set.timeout_ms ?? own.timeoutMs ?? settings.GENQ_JOB_TIMEOUT_MS,
+    memoryMb: set.memory_mb ?? own.memoryMb ?? settings.GENQ_JOB_MEMORY_MB,
+    maxOutputBytes:
+      set.max_output_bytes ?? own.maxOutputBytes ?? settings.GENQ_JOB_MAX_OUTPUT_BYTES,
+    maxOutputFiles:
+      set.max_output_files ?? own.maxOutputFiles ?? settings.GENQ_JOB_MAX_OUTPUT_FILES,
+  };
+}
+
+export function limitsInfo(limits: ExecutionLimits): ExecutionLimitsInfo {
+  return {
+    timeout_ms: limits.timeoutMs,
+    memory_mb: limits.memoryMb,
+    max_output_bytes: limits.maxOutputBytes,
+    max_output_files: limits.maxOutputFiles,
+  };
+}
+
+/** The wall time of one job's attempts: its own, when it asked for less, else its generator's. */
+export function effectiveTimeoutMs(limits: ExecutionLimits, jobTimeoutMs: number | null): number {
+  return jobTimeoutMs === null ? limits.timeoutMs : Math.min(jobTimeoutMs, limits.timeoutMs);
+}
