@@ -34,7 +34,11 @@ function workspacePackages(): Record<string, string> {
 
 export function buildServices(): void {
   const result = buildSync({
-    entryPoints: SERVICES.map((service) => path.join(root, 'apps', service, 'src', 'main.ts')),
+    entryPoints: [
+      ...SERVICES.map((service) => path.join(root, 'apps', service, 'src', 'main.ts')),
+      // The entry of the worker's execution threads (apps/worker/src/execution).
+      path.join(root, 'apps', 'worker', 'src', 'execution-thread.ts'),
+    ],
     bundle: true,
     platform: 'node',
     format: 'esm',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { commonEnvSchema, envBoolean, envList, parseEnv } from '@genq/core';
-import { limitsEnvShape } from '@genq/generators';
+import { generatorModulesEnvShape, limitsEnvShape } from '@genq/generators';
 import { schedulingEnvShape, webhookEnvShape } from '@genq/queue';
 import { DEFAULT_MAX_BATCH_SIZE } from './batches/batch-schemas.ts';
 
@@ -49,6 +49,8 @@ const apiEnvSchema = commonEnvSchema.extend({
   GENQ_HEALTH_DISK_DEGRADED_PERCENT: z.coerce.number().min(0).max(100).default(10),
   /** …and unhealthy (503) below this one. */
   GENQ_HEALTH_DISK_UNHEALTHY_PERCENT: z.coerce.number().min(0).max(100).default(2),
+  /** GENQ_GENERATOR_MODULES: generators from outside genq; the workers must load the same. */
+  ...generatorModulesEnvShape,
   /** GENQ_JOB_TIMEOUT_MS, GENQ_JOB_MEMORY_MB, GENQ_JOB_MAX_OUTPUT_*, GENQ_GENERATOR_LIMITS (docs/reliability.md). */
   ...limitsEnvShape,
   /** GENQ_SCHEDULING, GENQ_TIER_WEIGHTS, GENQ_TIER_CONCURRENCY (docs/scheduling.md). */

@@ -5,6 +5,7 @@ import { createDatabase } from '@genq/db';
 import {
   createBuiltinGenerators,
   createGeneratorRegistry,
+  loadGeneratorModules,
   mediaSettingsFromEnv,
 } from '@genq/generators';
 import {
@@ -46,7 +47,10 @@ const api = await startApiServer(
     prefix: config.GENQ_REDIS_PREFIX,
     // Media limits (GENQ_IMAGE_MAX_COUNT...) are checked at submission, so the API reads them too.
     registry: createGeneratorRegistry(
-      createBuiltinGenerators(mediaSettingsFromEnv(process.env)),
+      [
+        ...createBuiltinGenerators(mediaSettingsFromEnv(process.env)),
+        ...(await loadGeneratorModules(config.GENQ_GENERATOR_MODULES)),
+      ],
       config,
     ),
     logger,

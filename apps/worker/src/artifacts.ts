@@ -1,11 +1,10 @@
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { access, mkdir, readdir, rename, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Writable } from 'node:stream';
 import yazl from 'yazl';
 import { EMPTY_ZIP } from '@genq/core';
-import { safeRelativePath, type OutputWriter } from '@genq/generators';
+import { safeRelativePath } from '@genq/generators';
 
 export interface ZippedResult {
   /** Relative to the artifacts directory; null for an empty result (no file on disk). */
@@ -16,7 +15,8 @@ export interface ZippedResult {
 
 /** One attempt's output: where the generator writes, and how its files become the result. */
 export interface AttemptOutput {
-  output: OutputWriter;
+  /** The attempt's staging folder (it appears with the first file written). */
+  dir: string;
   /** Zips what was written into result.zip (and publishes it to `target` if given). */
   zipResult(target?: string | null): Promise<ZippedResult>;
 }
@@ -47,12 +47,11 @@ export function createArtifactStore(rootDir: string) {
     async prepareAttempt(jobId: string, attempt: number): Promise<AttemptOutput> {
       const dir = stagingDir(jobId);
       if (attempt > 1) await rm(dir, { recursive: true, force: true });
-      let written = 0;
       return {
-        output: createOutputWriter(dir, () => (written += 1)),
+        dir,
         // Nothing written and no target to publish to: no file work at all.
-        zipResult: (target) =>
-          written === 0 && !target ? Promise.resolve(EMPTY_RESULT) : zipResult(jobId, target),
+        zipResult: async (target) =>
+          !target && !(await exists(dir)) ? EMPTY_RESULT : zipResult(jobId, target),
       };
     },
 
@@ -109,24 +108,11 @@ export function createArtifactStore(rootDir: string) {
 
 export type ArtifactStore = ReturnType<typeof createArtifactStore>;
 
-/** Writes under `dir`, creating folders as needed; `onFile` counts the files created. */
-function createOutputWriter(dir: string, onFile: () => void): OutputWriter {
-  return {
-    createStream(name: string): Writable {
-      const file = path.join(dir, safeRelativePath(name));
-      // The API of createStream is synchronous; creating a folder is rare and quick.
-      mkdirSync(path.dirname(file), { recursive: true });
-      onFile();
-      // 'wx': a name used twice is an error, never a silent overwrite.
-      return createWriteStream(file, { flags: 'wx' });
-    },
-    async writeFile(name, data) {
-      const file = path.join(dir, safeRelativePath(name));
-      await mkdir(path.dirname(file), { recursive: true });
-      onFile();
-      await writeFile(file, data, { flag: 'wx' });
-    },
-  };
+async function exists(dir: string): Promise<boolean> {
+  return access(dir).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function listFiles(dir: string, prefix = ''): Promise<string[]> {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { commonEnvSchema, envList, parseEnv } from '@genq/core';
-import { limitsEnvShape } from '@genq/generators';
+import { generatorModulesEnvShape, limitsEnvShape } from '@genq/generators';
 import { schedulingEnvShape, webhookEnvShape } from '@genq/queue';
 
 const workerEnvSchema = commonEnvSchema.extend({
@@ -16,6 +16,8 @@ const workerEnvSchema = commonEnvSchema.extend({
   GENQ_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   /** BullMQ lock duration: a worker silent this long loses its job to another (stalled). */
   GENQ_LOCK_DURATION_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** How often the process writes its heartbeat; the API counts workers whose last one is recent. */
+  GENQ_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(10_000).default(5_000),
   /** How often BullMQ checks for stalled jobs. */
   GENQ_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(15_000),
   /** How often the reconciler compares PostgreSQL with Redis (also at start). */
@@ -44,6 +46,15 @@ const workerEnvSchema = commonEnvSchema.extend({
   GENQ_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** Webhook deliveries one worker process makes at once; 0 = none in this process. */
   GENQ_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(0).max(100).default(4),
+  /**
+   * Where attempts run: `auto` as each generator declares (docs/generators.md), or every
+   * generator in a `thread` or on the `main` event loop (benchmarks, debugging).
+   */
+  GENQ_EXECUTION: z.enum(['auto', 'thread', 'main']).default('auto'),
+  /** After a cancel, a timeout or the shutdown deadline, how long an attempt may take to stop before it is terminated. */
+  GENQ_KILL_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
+  /** GENQ_GENERATOR_MODULES: generators from outside genq (docs/generators.md). */
+  ...generatorModulesEnvShape,
   /** GENQ_JOB_TIMEOUT_MS, GENQ_JOB_MEMORY_MB, GENQ_JOB_MAX_OUTPUT_*, GENQ_GENERATOR_LIMITS (docs/reliability.md). */
   ...limitsEnvShape,
   /** GENQ_SCHEDULING, GENQ_TIER_WEIGHTS, GENQ_TIER_CONCURRENCY (docs/scheduling.md). */

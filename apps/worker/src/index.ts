@@ -1,2 +1,3 @@
 export { startWorkerProcess, type WorkerProcess } from './worker-process.ts';
 export { createArtifactStore } from './artifacts.ts';
+export { createMainLoopExecutor } from './execution/main-loop-executor.ts';

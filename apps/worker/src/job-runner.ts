@@ -1,10 +1,15 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { JobCancelledError, UnrecoverableGenerationError, type Logger } from '@genq/core';
-import type { GeneratorRegistry, GenerationSummary } from '@genq/generators';
+import { JobCancelledError, type Logger } from '@genq/core';
+import {
+  effectiveTimeoutMs,
+  type GeneratorRegistry,
+  type GenerationSummary,
+} from '@genq/generators';
 import { WriteNotLandedError, type Attempt, type JobLifecycle } from '@genq/jobs';
 import { createRedisLock, type QueuedJobData, type RedisKeys, type RedisLock } from '@genq/queue';
 import type { ArtifactStore } from './artifacts.ts';
+import type { ExecutionOutcome, Executor } from './execution/executor.ts';
 
 /** A target lock outlives a dead holder by at most this long. */
 const TARGET_LOCK_MS = 30_000;
@@ -25,6 +30,8 @@ export interface JobRunnerDeps {
   keys: RedisKeys;
   lifecycle: JobLifecycle;
   registry: GeneratorRegistry;
+  /** Where attempts run: a thread the worker can terminate, or its own event loop. */
+  executor: Executor;
   artifacts: ArtifactStore;
   logger: Logger;
   /**
@@ -40,7 +47,15 @@ type RunOutcome =
   | { kind: 'succeeded'; summary: GenerationSummary | void }
   | { kind: 'cancelled' }
   | { kind: 'shutdown' }
-  | { kind: 'failed'; error: unknown };
+  | {
+      kind: 'failed';
+      error: unknown;
+      retryable: boolean;
+      /** timeout, memory_limit, output_limit, crashed; absent: the generator's own failure. */
+      code?: string;
+      /** Ended without an outcome (its execution unit died): counts towards poison. */
+      interrupted?: boolean;
+    };
 
 /**
  * Runs one BullMQ delivery of a genq job: claims an attempt, runs the generator, zips the
@@ -116,32 +131,34 @@ export function createJobRunner(deps: JobRunnerDeps) {
         }, TARGET_LOCK_MS / 3)
       : undefined;
     const startedAt = Date.now();
+    const generatorLimits = deps.registry.limits(row.generator);
     try {
-      const output = await deps.artifacts.prepareAttempt(jobId, row.attempts);
-      let outcome: RunOutcome;
-      try {
-        // One info line per attempt, when it ends; this one is for tracing a job.
-        log.debug('attempt started', { generator: row.generator });
-        const summary = await generator.run(parsed.data, {
-          jobId,
-          attempt: row.attempts,
-          signal: controller.signal,
-          progress: attempt.progress,
-          output: output.output,
-          logger: log,
-        });
-        controller.signal.throwIfAborted();
-        outcome = { kind: 'succeeded', summary };
-      } catch (error) {
-        outcome = classify(error, controller.signal);
-      }
+      const staging = await deps.artifacts.prepareAttempt(jobId, row.attempts);
+      // One info line per attempt, when it ends; this one is for tracing a job.
+      log.debug('attempt started', { generator: row.generator });
+      let outcome = runOutcome(
+        await deps.executor.execute(
+          {
+            generator: row.generator,
+            input: row.input,
+            jobId,
+            attempt: row.attempts,
+            outputDir: staging.dir,
+            limits: {
+              ...generatorLimits,
+              timeoutMs: effectiveTimeoutMs(generatorLimits, row.timeoutMs),
+            },
+          },
+          { signal: controller.signal, progress: attempt.progress, logger: log },
+        ),
+      );
       if (outcome.kind === 'succeeded') {
         attempt.progress('saving', 100, 'packing the result');
-        const zipped = await output.zipResult(row.target).then(
+        const zipped = await staging.zipResult(row.target).then(
           (result) => ({ result }),
           (error: unknown) => ({ error }),
         );
-        if ('error' in zipped) outcome = { kind: 'failed', error: zipped.error };
+        if ('error' in zipped) outcome = { kind: 'failed', error: zipped.error, retryable: true };
         else {
           const meta = outcome.summary?.metadata ?? null;
           const completed = await attempt.complete({ ...zipped.result, meta });
@@ -195,9 +212,16 @@ export function createJobRunner(deps: JobRunnerDeps) {
         return;
       }
       case 'failed': {
-        const retryable = !(outcome.error instanceof UnrecoverableGenerationError);
-        const { retryAt } = await attempt.failed(outcome.error, { retryable });
-        if (retryAt !== null) await defer(job, retryAt, token);
+        // A failure for good leaves nothing on disk, removed before the job reads as failed.
+        if (!outcome.retryable) await deps.artifacts.removeJob(jobId);
+        const { retryAt } = await attempt.failed(outcome.error, {
+          retryable: outcome.retryable,
+          code: outcome.code,
+          interrupted: outcome.interrupted,
+        });
+        // Out of retries: the same. A retry starts from an empty folder anyway.
+        if (retryAt === null) await deps.artifacts.removeJob(jobId);
+        else await defer(job, retryAt, token);
         return;
       }
     }
@@ -226,9 +250,28 @@ export function createJobRunner(deps: JobRunnerDeps) {
 
 export type JobRunner = ReturnType<typeof createJobRunner>;
 
-function classify(error: unknown, signal: AbortSignal): Exclude<RunOutcome, { kind: 'succeeded' }> {
-  const reason: unknown = signal.aborted ? signal.reason : undefined;
-  if (reason instanceof JobCancelledError) return { kind: 'cancelled' };
-  if (reason instanceof WorkerShutdownError) return { kind: 'shutdown' };
-  return { kind: 'failed', error };
+/** What an execution's end means for the job. */
+function runOutcome(execution: ExecutionOutcome): RunOutcome {
+  switch (execution.kind) {
+    case 'succeeded':
+      return execution;
+    case 'stopped':
+      if (execution.reason instanceof JobCancelledError) return { kind: 'cancelled' };
+      if (execution.reason instanceof WorkerShutdownError) return { kind: 'shutdown' };
+      // Another reason to stop (the target's lock was lost): run it again later.
+      return { kind: 'failed', error: execution.reason, retryable: true };
+    case 'failed':
+      return { kind: 'failed', error: execution.error, retryable: execution.retryable };
+    case 'limit':
+      // Another attempt of the same input would go over the same limit.
+      return { kind: 'failed', error: execution.error, retryable: false, code: execution.code };
+    case 'crashed':
+      return {
+        kind: 'failed',
+        error: execution.error,
+        retryable: true,
+        code: 'crashed',
+        interrupted: true,
+      };
+  }
 }

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { createLogger, initErrorReporting, logFormatFor } from '@genq/core';
 import {
   createAgingRepository,
@@ -9,14 +10,14 @@ import {
   createWebhooksRepository,
   pingDatabase,
 } from '@genq/db';
-import {
-  createBuiltinGenerators,
-  createGeneratorRegistry,
-  mediaSettingsFromEnv,
-} from '@genq/generators';
+import { mediaSettingsFromEnv } from '@genq/generators';
 import { createBlockingRedis, redisKeys, schedulingSettingsFrom } from '@genq/queue';
 import { createArtifactStore } from './artifacts.ts';
 import { loadWorkerConfig } from './config.ts';
+import { createExecutorRouter } from './execution/executor.ts';
+import { createRegistryFrom, type GeneratorSetup } from './execution/generator-setup.ts';
+import { createMainLoopExecutor } from './execution/main-loop-executor.ts';
+import { createThreadExecutor } from './execution/thread-executor.ts';
 import { startWorkerProcess } from './worker-process.ts';
 
 const config = loadWorkerConfig();
@@ -35,8 +36,8 @@ const errorReporter = await initErrorReporting({
   environment: config.NODE_ENV,
 });
 
-const registry = createGeneratorRegistry(
-  createBuiltinGenerators({
+const setup: GeneratorSetup = {
+  builtin: {
     ...mediaSettingsFromEnv(process.env),
     llm: {
       baseUrl: config.LLM_BASE_URL,
@@ -44,9 +45,17 @@ const registry = createGeneratorRegistry(
       defaultModel: config.LLM_DEFAULT_MODEL,
       timeoutMs: config.LLM_TIMEOUT_MS,
     },
-  }),
-  config,
-);
+  },
+  modules: config.GENQ_GENERATOR_MODULES,
+  limits: {
+    GENQ_JOB_TIMEOUT_MS: config.GENQ_JOB_TIMEOUT_MS,
+    GENQ_JOB_MEMORY_MB: config.GENQ_JOB_MEMORY_MB,
+    GENQ_JOB_MAX_OUTPUT_BYTES: config.GENQ_JOB_MAX_OUTPUT_BYTES,
+    GENQ_JOB_MAX_OUTPUT_FILES: config.GENQ_JOB_MAX_OUTPUT_FILES,
+    GENQ_GENERATOR_LIMITS: config.GENQ_GENERATOR_LIMITS,
+  },
+};
+const registry = await createRegistryFrom(setup);
 const unknown = config.GENQ_WORKER_GENERATORS.filter((name) => !registry.get(name));
 if (unknown.length > 0) {
   logger.error(`GENQ_WORKER_GENERATORS names unknown generators: ${unknown.join(', ')}`);
@@ -54,6 +63,19 @@ if (unknown.length > 0) {
 }
 const generators =
   config.GENQ_WORKER_GENERATORS.length > 0 ? config.GENQ_WORKER_GENERATORS : registry.names();
+
+// Relative to this file's bundle, apps/worker/dist/main.mjs (scripts/build-services.ts).
+const executor = createExecutorRouter({
+  mode: config.GENQ_EXECUTION,
+  runsIn: (name) => registry.get(name)?.runsIn ?? 'thread',
+  thread: createThreadExecutor({
+    filename: fileURLToPath(new URL('./execution-thread.mjs', import.meta.url)),
+    setup: { generators: setup, log: { level: config.LOG_LEVEL, format: logFormatFor(config) } },
+    threadsPerGenerator: config.GENQ_WORKER_CONCURRENCY,
+    killGraceMs: config.GENQ_KILL_GRACE_MS,
+  }),
+  main: createMainLoopExecutor({ registry, killGraceMs: config.GENQ_KILL_GRACE_MS }),
+});
 
 const db = createDatabase({ databaseUrl: config.DATABASE_URL });
 const redis = createBlockingRedis(config.REDIS_URL);
@@ -75,6 +97,7 @@ const worker = await startWorkerProcess({
   recovery: createRecoveryRepository(db),
   aging: createAgingRepository(db),
   registry,
+  executor,
   artifacts: createArtifactStore(config.GENQ_ARTIFACTS_DIR),
   logger,
   generators,
@@ -83,6 +106,7 @@ const worker = await startWorkerProcess({
   progressDbIntervalMs: config.GENQ_PROGRESS_DB_INTERVAL_MS,
   lockDurationMs: config.GENQ_LOCK_DURATION_MS,
   stalledIntervalMs: config.GENQ_STALLED_INTERVAL_MS,
+  heartbeatIntervalMs: config.GENQ_HEARTBEAT_INTERVAL_MS,
   reconcileIntervalMs: config.GENQ_RECONCILE_INTERVAL_MS,
   abandonedAfterMs: config.GENQ_ABANDONED_AFTER_MS,
   priorityAging: { thresholdSeconds: config.GENQ_PRIORITY_AGING_SECONDS },

@@ -26,6 +26,7 @@ import {
   type WebhookRetryPolicy,
 } from '@genq/queue';
 import type { ArtifactStore } from './artifacts.ts';
+import type { Executor } from './execution/executor.ts';
 import { createFairWorking } from './dispatcher.ts';
 import { createJobRunner } from './job-runner.ts';
 import { createPriorityAging } from './priority-aging.ts';
@@ -54,6 +55,8 @@ export interface WorkerProcessDeps {
   recovery: RecoveryRepository;
   aging: AgingRepository;
   registry: GeneratorRegistry;
+  /** Where attempts run (apps/worker/src/execution); closed with the process. */
+  executor: Executor;
   artifacts: ArtifactStore;
   logger: Logger;
   generators: string[];
@@ -64,6 +67,8 @@ export interface WorkerProcessDeps {
   lockDurationMs: number;
   /** How often BullMQ looks for stalled jobs. */
   stalledIntervalMs: number;
+  /** How often this process writes its heartbeat (default 5 s). */
+  heartbeatIntervalMs?: number;
   /** How often the reconciler runs (it also runs at start). */
   reconcileIntervalMs: number;
   /** A running row untouched this long whose worker is gone gets settled. */
@@ -164,6 +169,7 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
     keys: deps.keys,
     lifecycle,
     registry: deps.registry,
+    executor: deps.executor,
     artifacts: deps.artifacts,
     logger,
     deferJob: fair?.deferJob,
@@ -232,7 +238,7 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
     heartbeat().catch((error: unknown) =>
       logger.warn('heartbeat failed', { error: String(error) }),
     );
-  }, HEARTBEAT_INTERVAL_MS);
+  }, deps.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS);
   await heartbeat();
   const metricsPush = metrics.startPushing({
     redis: deps.redis,
@@ -321,6 +327,7 @@ export async function startWorkerProcess(deps: WorkerProcessDeps) {
       await Promise.all(workers.map((w) => w.close()));
       clearTimeout(deadline);
       clearTimeout(halt);
+      await deps.executor.close();
       await fair?.stop();
       await fair?.jobQueue.close();
       await webhooks?.close();

@@ -1,6 +1,7 @@
 export * from './generator.ts';
 export * from './registry.ts';
 export * from './limits.ts';
+export * from './modules.ts';
 export { testDataGenerator } from './test-data/index.ts';
 export { noopGenerator } from './noop.ts';
 export { builtinGenerators } from './builtin.ts';

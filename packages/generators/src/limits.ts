@@ -20,9 +20,12 @@ export interface ExecutionLimitsInfo {
   max_output_files: number;
 }
 
+/** The longest delay a Node timer takes (about 24.8 days); a longer one would fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 const overrideSchema = z
   .object({
-    timeout_ms: z.number().int().min(1000).optional(),
+    timeout_ms: z.number().int().min(1000).max(MAX_TIMER_MS).optional(),
     memory_mb: z.number().int().min(16).optional(),
     max_output_bytes: z.number().int().min(0).optional(),
     max_output_files: z.number().int().min(0).optional(),
@@ -35,7 +38,7 @@ const overrideSchema = z
  */
 export const limitsEnvShape = {
   /** Wall time of one attempt, for every generator that sets none of its own. */
-  GENQ_JOB_TIMEOUT_MS: z.coerce.number().int().min(1000).default(3_600_000),
+  GENQ_JOB_TIMEOUT_MS: z.coerce.number().int().min(1000).max(MAX_TIMER_MS).default(3_600_000),
   /** Heap limit of the thread one attempt runs in. */
   GENQ_JOB_MEMORY_MB: z.coerce.number().int().min(16).default(512),
   /** Result bytes one attempt may write (1 GiB). */

@@ -20,6 +20,8 @@ export const noopGenerator = defineGenerator({
     })
     .strict(),
   estimateSeconds: (input) => input.sleep_ms / 1000 + 0.001,
+  // It only waits on timers, which stop with the signal; it measures genq's own cost.
+  runsIn: 'main',
   async run(input, ctx) {
     const steps = Math.max(input.steps, input.sleep_ms > 0 ? 1 : 0);
     for (let i = 1; i <= steps; i += 1) {

@@ -27,7 +27,12 @@ import {
   type SchedulingMode,
   type SchedulingSettings,
 } from '@genq/queue';
-import { createArtifactStore, startWorkerProcess, type WorkerProcess } from '@genq/worker';
+import {
+  createArtifactStore,
+  createMainLoopExecutor,
+  startWorkerProcess,
+  type WorkerProcess,
+} from '@genq/worker';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { requestJson, type JsonResponse } from './http.ts';
 
@@ -35,6 +40,8 @@ export interface StackOptions {
   /** In-process worker processes to start (default 1). */
   workers?: number;
   concurrency?: number;
+  /** How long a stopped attempt may take to end before it is let go (default 1 s). */
+  killGraceMs?: number;
   maxRetries?: number;
   retryDelayMs?: number;
   generators?: AnyGenerator[];
@@ -251,6 +258,9 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
       recovery: createRecoveryRepository(db),
       aging: createAgingRepository(db),
       registry,
+      // Generators given as objects cannot cross into a thread: tests of isolation run the
+      // real worker process (process-stack.ts).
+      executor: createMainLoopExecutor({ registry, killGraceMs: options.killGraceMs ?? 1000 }),
       artifacts: createArtifactStore(artifactsDir),
       logger,
       generators: options.workerGenerators ?? registry.names(),

@@ -43,6 +43,8 @@ export function createImageGenerator(
     estimateSeconds: (input) =>
       provider.estimateSeconds({ count: input.count, ...parseSize(input.size) }),
     requiresGpu: provider.requiresGpu,
+    // The procedural provider computes on the CPU; the others wait on a remote model.
+    runsIn: provider.name === 'procedural' ? 'thread' : 'main',
     run: (input, ctx) => runImage(provider, input, ctx),
   });
 }

@@ -38,6 +38,8 @@ export function createLlmGenerator(settings: LlmSettings = {}): Generator<LlmInp
       'as a file, e.g. to generate an app.',
     input: llmInputSchema,
     estimateSeconds: estimateLlmSeconds,
+    // Waits on the provider, and its requests stop with the signal.
+    runsIn: 'main',
     run: (input, ctx) => runLlm(settings, input, ctx),
   });
 }

@@ -38,6 +38,8 @@ export function createMusicGenerator(
     input: createMusicInputSchema(settings),
     estimateSeconds: (input) => provider.estimateSeconds({ durationSeconds: input.duration }),
     requiresGpu: provider.requiresGpu,
+    // The procedural provider computes on the CPU; the others wait on a remote model.
+    runsIn: provider.name === 'procedural' ? 'thread' : 'main',
     run: (input, ctx) => runMusic(provider, input, ctx),
   });
 }
