@@ -526,6 +526,15 @@ export interface CompiledPattern {
   matches(value: string): boolean;
 }
 
+/**
+ * A pattern's measure without compiling it for use: parse, then lengths and steps from the
+ * tree (linear in the pattern's length, saturating). Throws PatternSyntaxError on syntax
+ * it does not support; does not apply RE2's nesting rule or a budget (`compilePattern` does).
+ */
+export function measurePattern(source: string, charBytes: CharBytes = utf8CharBytes): PatternMeasure {
+  return measureNode(new Parser(source).parse(), charBytes, new Map());
+}
+
 export interface PatternBudget {
   /** Most UTF-16 code units one value may have. */
   maxLength: number;

@@ -6,8 +6,7 @@ import {
   MAX_SENTENCE_CHARS,
   MAX_SHORT_VALUE_CHARS,
 } from './enhance/values.ts';
-import { MAX_PATTERN_VALUE_LENGTH, MAX_PATTERN_VALUE_STEPS } from './limits.ts';
-import { compilePattern, utf8CharBytes, type CharBytes } from './regex.ts';
+import { measurePattern, utf8CharBytes, type CharBytes } from './regex.ts';
 import type { FieldSpec } from './schema/fields.ts';
 import { inputPathOf, type FormatName, type TableSpec, type TestDataInput } from './schema/input.ts';
 
@@ -37,8 +36,8 @@ export const POOL_MAX_BYTES = {
   companies: 224,
   jobTitles: 224,
   productNames: 128,
-  words: 64,
-  urlWords: 64,
+  words: 48,
+  urlWords: 48,
 } as const;
 
 /** Bytes one code point of an LLM or `value_pools` value takes at most (UTF-8, or an escaped quote). */
@@ -193,11 +192,9 @@ function valueCost(field: FieldSpec, context: Context): ValueCost {
     case 'pattern': {
       let measured;
       try {
-        const pattern = compilePattern(field.pattern, {
-          maxLength: MAX_PATTERN_VALUE_LENGTH,
-          maxSteps: MAX_PATTERN_VALUE_STEPS,
-        });
-        measured = { ...pattern.measureFor(context.charBytes), maxLength: pattern.measure.maxLength };
+        // The schema compiled it already (budget, nesting rule): measuring again is enough.
+        const plain = measurePattern(field.pattern);
+        measured = { ...measurePattern(field.pattern, context.charBytes), maxLength: plain.maxLength };
       } catch {
         // Refused by the schema already; counted as too much should it ever get here.
         measured = { maxBytes: COST_CAP, steps: COST_CAP, maxLength: COST_CAP };
