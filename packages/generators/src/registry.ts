@@ -127,5 +127,7 @@ export function createGeneratorRegistry(
 }
 
 function formatCount(n: number): string {
-  return n >= Number.MAX_SAFE_INTEGER ? 'more than 9,007,199,254,740,991' : n.toLocaleString('en-US');
+  return n >= Number.MAX_SAFE_INTEGER
+    ? 'more than 9,007,199,254,740,991'
+    : n.toLocaleString('en-US');
 }

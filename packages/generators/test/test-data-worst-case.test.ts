@@ -71,7 +71,9 @@ describe('pattern measure (from the tree, nothing expanded)', () => {
     expect(measurePattern(`(${deep}){0}`).maxLength).toBe(0);
     const stars = `${'('.repeat(200)}a${')*'.repeat(200)}`;
     expect(measurePattern(stars).maxLength).toBe(COST_CAP);
-    console.log(`measured 60 nested {1000} and 200 nested * in ${(performance.now() - started).toFixed(1)} ms`);
+    console.log(
+      `measured 60 nested {1000} and 200 nested * in ${(performance.now() - started).toFixed(1)} ms`,
+    );
   });
 
   it('counts steps even where nothing is written: empty repeats cost time too', () => {
@@ -122,7 +124,9 @@ describe('patterns refused at submission, naming the field', () => {
       const hostile = 'a'.repeat(100_000);
       const started = performance.now();
       expect(pattern.matches(hostile)).toBe(false);
-      console.log(`/${source}/ against 100,000 characters: ${(performance.now() - started).toFixed(1)} ms`);
+      console.log(
+        `/${source}/ against 100,000 characters: ${(performance.now() - started).toFixed(1)} ms`,
+      );
     }
   });
 });
@@ -197,7 +201,9 @@ describe('test-data worst case at submission', () => {
     } catch {
       // refused or not: only the time is of interest
     }
-    console.log(`validated 4,000 500-character patterns in ${(performance.now() - started).toFixed(0)} ms`);
+    console.log(
+      `validated 4,000 500-character patterns in ${(performance.now() - started).toFixed(0)} ms`,
+    );
   });
 });
 
@@ -215,7 +221,9 @@ describe('the worst case bounds what the generator writes', () => {
       createStream: (name) => createWriteStream(join(dir, name)),
       writeFile: (name, data) => writeFile(join(dir, name), data),
     };
-    const input = registry.parseInput('test-data', raw) as Parameters<typeof testDataGenerator.run>[0];
+    const input = registry.parseInput('test-data', raw) as Parameters<
+      typeof testDataGenerator.run
+    >[0];
     await testDataGenerator.run(input, {
       jobId: 'job-1',
       attempt: 1,
@@ -276,8 +284,10 @@ describe('the worst case bounds what the generator writes', () => {
         const bound = (POOL_MAX_BYTES as Record<string, number>)[name] ?? 32;
         for (const value of values ?? []) {
           // Escaped as JSON would, and with SQL's doubled quotes.
-          const bytes = Buffer.byteLength(JSON.stringify(value)) - 2 + (value.match(/'/g)?.length ?? 0);
-          if (bytes > bound) throw new Error(`${locale} ${name}: "${value}" is ${bytes} bytes > ${bound}`);
+          const bytes =
+            Buffer.byteLength(JSON.stringify(value)) - 2 + (value.match(/'/g)?.length ?? 0);
+          if (bytes > bound)
+            throw new Error(`${locale} ${name}: "${value}" is ${bytes} bytes > ${bound}`);
         }
       }
     }
@@ -285,6 +295,10 @@ describe('the worst case bounds what the generator writes', () => {
 });
 
 it('keeps the per-value limit consistent with the schema', () => {
-  expect(() => compilePattern('a{1000}', { maxLength: MAX_PATTERN_VALUE_LENGTH, maxSteps: 1e6 })).not.toThrow();
-  expect(() => compilePattern('a{1000}', { maxLength: 999, maxSteps: 1e6 })).toThrow(PatternSyntaxError);
+  expect(() =>
+    compilePattern('a{1000}', { maxLength: MAX_PATTERN_VALUE_LENGTH, maxSteps: 1e6 }),
+  ).not.toThrow();
+  expect(() => compilePattern('a{1000}', { maxLength: 999, maxSteps: 1e6 })).toThrow(
+    PatternSyntaxError,
+  );
 });

@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import { satAdd, satMul } from '../cost.ts';
 import { defineGenerator, type GenerationContext, type Generator } from '../generator.ts';
-import { estimateImageBytes, MEDIA_METADATA_BYTES, MEDIA_METADATA_BYTES_PER_FILE } from '../media/limits.ts';
+import {
+  estimateImageBytes,
+  MEDIA_METADATA_BYTES,
+  MEDIA_METADATA_BYTES_PER_FILE,
+} from '../media/limits.ts';
 import { MEDIA_DEFAULTS } from '../media/settings.ts';
 import { seedFromJobId } from '../media/random.ts';
 import type { ImageSettings } from '../media/settings.ts';

@@ -1,7 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { UnrecoverableGenerationError } from '@genq/core';
 import { satAdd, satMul } from '../cost.ts';
-import { defineGenerator, type GenerationContext, type Generator, type WorstCase } from '../generator.ts';
+import {
+  defineGenerator,
+  type GenerationContext,
+  type Generator,
+  type WorstCase,
+} from '../generator.ts';
 import { DEFAULT_MAX_RESPONSE_BYTES } from '../providers/http-client.ts';
 import { createChatClient, type ChatMessage, type ChatReply } from './chat.ts';
 import { extractFiles, type ExtractResult } from './files.ts';
@@ -35,7 +40,10 @@ export function llmWorstCase(settings: LlmSettings, input: LlmInput): WorstCase 
   const files = input.files
     ? Math.min(reply, settings.maxTotalFileBytes ?? LLM_DEFAULTS.maxTotalFileBytes)
     : 0;
-  const metadata = satAdd(METADATA_BYTES, input.files ? satMul(maxFiles, METADATA_BYTES_PER_FILE) : 0);
+  const metadata = satAdd(
+    METADATA_BYTES,
+    input.files ? satMul(maxFiles, METADATA_BYTES_PER_FILE) : 0,
+  );
   const outputBytes = satAdd(satAdd(reply, files), metadata);
   const work = 1 + (settings.maxRetries ?? LLM_DEFAULTS.maxRetries);
   return {

@@ -368,7 +368,11 @@ export interface PatternMeasure {
   steps: number;
 }
 
-function measureNode(node: Node, charBytes: CharBytes, memo: Map<Node, PatternMeasure>): PatternMeasure {
+function measureNode(
+  node: Node,
+  charBytes: CharBytes,
+  memo: Map<Node, PatternMeasure>,
+): PatternMeasure {
   const known = memo.get(node);
   if (known) return known;
   let result: PatternMeasure;
@@ -379,7 +383,12 @@ function measureNode(node: Node, charBytes: CharBytes, memo: Map<Node, PatternMe
         const code = node.text.charCodeAt(i);
         bytes = satAdd(bytes, charBytes(code, code));
       }
-      result = { minLength: node.text.length, maxLength: node.text.length, maxBytes: bytes, steps: 1 };
+      result = {
+        minLength: node.text.length,
+        maxLength: node.text.length,
+        maxBytes: bytes,
+        steps: 1,
+      };
       break;
     }
     case 'set': {
@@ -531,7 +540,10 @@ export interface CompiledPattern {
  * tree (linear in the pattern's length, saturating). Throws PatternSyntaxError on syntax
  * it does not support; does not apply RE2's nesting rule or a budget (`compilePattern` does).
  */
-export function measurePattern(source: string, charBytes: CharBytes = utf8CharBytes): PatternMeasure {
+export function measurePattern(
+  source: string,
+  charBytes: CharBytes = utf8CharBytes,
+): PatternMeasure {
   return measureNode(new Parser(source).parse(), charBytes, new Map());
 }
 

@@ -8,7 +8,12 @@ import {
 } from './enhance/values.ts';
 import { measurePattern, utf8CharBytes, type CharBytes } from './regex.ts';
 import type { FieldSpec } from './schema/fields.ts';
-import { inputPathOf, type FormatName, type TableSpec, type TestDataInput } from './schema/input.ts';
+import {
+  inputPathOf,
+  type FormatName,
+  type TableSpec,
+  type TestDataInput,
+} from './schema/input.ts';
 
 /**
  * The test-data generator's worst case (`Generator.worstCase`), from the input alone:
@@ -64,7 +69,10 @@ export function formatCharBytes(format: FormatName): CharBytes {
       return (lo, hi) =>
         within(lo, hi, 0, 0x1f) || within(lo, hi, 0xd800, 0xdfff)
           ? 6
-          : Math.max(utf8CharBytes(lo, hi), within(lo, hi, 0x22, 0x22) || within(lo, hi, 0x5c, 0x5c) ? 2 : 0);
+          : Math.max(
+              utf8CharBytes(lo, hi),
+              within(lo, hi, 0x22, 0x22) || within(lo, hi, 0x5c, 0x5c) ? 2 : 0,
+            );
   }
 }
 
@@ -129,11 +137,9 @@ function valueCost(field: FieldSpec, context: Context): ValueCost {
     case 'datetime':
       return quoted(20);
     case 'string':
-      return quoted(
-        field.max_length * (llm ? BYTES_PER_CODE_POINT : 1),
-        1 + field.max_length,
-        ['max_length'],
-      );
+      return quoted(field.max_length * (llm ? BYTES_PER_CODE_POINT : 1), 1 + field.max_length, [
+        'max_length',
+      ]);
     case 'name':
       return short(POOL_MAX_BYTES.firstNames + 1 + POOL_MAX_BYTES.lastNames + suffix);
     case 'first_name':
@@ -161,7 +167,12 @@ function valueCost(field: FieldSpec, context: Context): ValueCost {
       return quoted(POOL_MAX_BYTES.streetAddresses + suffix, 2);
     case 'url':
       return quoted(
-        'https://www./'.length + POOL_MAX_BYTES.domains + 1 + 2 * POOL_MAX_BYTES.urlWords + 1 + digits(rows),
+        'https://www./'.length +
+          POOL_MAX_BYTES.domains +
+          1 +
+          2 * POOL_MAX_BYTES.urlWords +
+          1 +
+          digits(rows),
         4,
       );
     case 'sentence': {
@@ -185,7 +196,10 @@ function valueCost(field: FieldSpec, context: Context): ValueCost {
       for (const value of field.values) {
         const text = String(value);
         // Quotes doubled or escaped at most: two bytes per character beyond UTF-8's own.
-        bytes = Math.max(bytes, Buffer.byteLength(text) + (typeof value === 'string' ? countQuotes(text) : 0));
+        bytes = Math.max(
+          bytes,
+          Buffer.byteLength(text) + (typeof value === 'string' ? countQuotes(text) : 0),
+        );
       }
       return quoted(bytes, 1, ['values']);
     }
@@ -194,7 +208,10 @@ function valueCost(field: FieldSpec, context: Context): ValueCost {
       try {
         // The schema compiled it already (budget, nesting rule): measuring again is enough.
         const plain = measurePattern(field.pattern);
-        measured = { ...measurePattern(field.pattern, context.charBytes), maxLength: plain.maxLength };
+        measured = {
+          ...measurePattern(field.pattern, context.charBytes),
+          maxLength: plain.maxLength,
+        };
       } catch {
         // Refused by the schema already; counted as too much should it ever get here.
         measured = { maxBytes: COST_CAP, steps: COST_CAP, maxLength: COST_CAP };
@@ -227,7 +244,10 @@ function countQuotes(text: string): number {
 }
 
 /** What the format adds: per row, per field (key or separator), per table and per statement. */
-function formatOverhead(input: TestDataInput, table: TableSpec): {
+function formatOverhead(
+  input: TestDataInput,
+  table: TableSpec,
+): {
   perRow: number;
   perField: (field: FieldSpec) => number;
   fixed: number;
@@ -242,8 +262,14 @@ function formatOverhead(input: TestDataInput, table: TableSpec): {
     case 'sql': {
       const insert = 40 + table.name.length + names;
       const batches = Math.ceil(table.rows / input.sql.batch_size);
-      const create = input.sql.create_table ? 64 + table.name.length + satSum(table.fields.map((f) => f.name.length + 200)) : 0;
-      return { perRow: 4, perField: () => 2, fixed: satAdd(satAdd(32, create), satMul(batches, insert)) };
+      const create = input.sql.create_table
+        ? 64 + table.name.length + satSum(table.fields.map((f) => f.name.length + 200))
+        : 0;
+      return {
+        perRow: 4,
+        perField: () => 2,
+        fixed: satAdd(satAdd(32, create), satMul(batches, insert)),
+      };
     }
   }
 }
@@ -251,12 +277,14 @@ function formatOverhead(input: TestDataInput, table: TableSpec): {
 function metadataBytes(input: TestDataInput): number {
   let bytes = METADATA_BYTES + input.tables.length * METADATA_TABLE_BYTES;
   for (const values of Object.values(input.value_pools ?? {})) {
-    for (const value of values) bytes = satAdd(bytes, Buffer.byteLength(JSON.stringify(value)) + 16);
+    for (const value of values)
+      bytes = satAdd(bytes, Buffer.byteLength(JSON.stringify(value)) + 16);
   }
   if (input.enhance) {
     bytes = satAdd(
       bytes,
-      MAX_ENHANCED_FIELDS * (MAX_LLM_POOL_VALUES * (MAX_SENTENCE_CHARS * BYTES_PER_CODE_POINT + 16) + 4096),
+      MAX_ENHANCED_FIELDS *
+        (MAX_LLM_POOL_VALUES * (MAX_SENTENCE_CHARS * BYTES_PER_CODE_POINT + 16) + 4096),
     );
   }
   return bytes;
@@ -287,10 +315,18 @@ export function testDataWorstCase(input: TestDataInput): WorstCase {
       const path = [...at, 'fields', fieldIndex, ...value.at];
       if (input.mode === 'cases') {
         const caseBytes = satMul(MAX_CASES_PER_FIELD, satAdd(satMul(2, bytes), CASE_ROW_BYTES));
-        const caseWork = satAdd(satAdd(MAX_CASES_PER_FIELD, satMul(3, value.work)), value.matchWork ?? 0);
+        const caseWork = satAdd(
+          satAdd(MAX_CASES_PER_FIELD, satMul(3, value.work)),
+          value.matchWork ?? 0,
+        );
         tableBytes = satAdd(tableBytes, caseBytes);
         tableWork = satAdd(tableWork, caseWork);
-        fieldParts.push({ path, outputBytes: caseBytes, work: caseWork, note: `up to ${count(caseBytes)} bytes of cases` });
+        fieldParts.push({
+          path,
+          outputBytes: caseBytes,
+          work: caseWork,
+          note: `up to ${count(caseBytes)} bytes of cases`,
+        });
         return;
       }
       rowBytes = satAdd(rowBytes, bytes);
