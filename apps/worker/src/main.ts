@@ -10,7 +10,7 @@ import {
   createWebhooksRepository,
   pingDatabase,
 } from '@genq/db';
-import { mediaSettingsFromEnv } from '@genq/generators';
+import { limitsSettingsOf, mediaSettingsFromEnv } from '@genq/generators';
 import { createBlockingRedis, redisKeys, schedulingSettingsFrom } from '@genq/queue';
 import { createArtifactStore } from './artifacts.ts';
 import { loadWorkerConfig } from './config.ts';
@@ -47,13 +47,7 @@ const setup: GeneratorSetup = {
     },
   },
   modules: config.GENQ_GENERATOR_MODULES,
-  limits: {
-    GENQ_JOB_TIMEOUT_MS: config.GENQ_JOB_TIMEOUT_MS,
-    GENQ_JOB_MEMORY_MB: config.GENQ_JOB_MEMORY_MB,
-    GENQ_JOB_MAX_OUTPUT_BYTES: config.GENQ_JOB_MAX_OUTPUT_BYTES,
-    GENQ_JOB_MAX_OUTPUT_FILES: config.GENQ_JOB_MAX_OUTPUT_FILES,
-    GENQ_GENERATOR_LIMITS: config.GENQ_GENERATOR_LIMITS,
-  },
+  limits: limitsSettingsOf(config),
 };
 const registry = await createRegistryFrom(setup);
 const unknown = config.GENQ_WORKER_GENERATORS.filter((name) => !registry.get(name));

@@ -27,6 +27,35 @@ export interface GenerationSummary {
   metadata?: Record<string, unknown>;
 }
 
+/** One place in the input that drives a worst case, for the error that names it. */
+export interface WorstCasePart {
+  /** Path in the input as the client sent it, e.g. `['fields', 3, 'pattern']` or `['rows']`. */
+  path: (string | number)[];
+  /** This part's share of the worst case. */
+  outputBytes: number;
+  work: number;
+  /** Says how, e.g. "up to 1,002 bytes per value × 1,000,000 rows". */
+  note?: string;
+}
+
+/**
+ * The most an input can cost, computed from the input alone (no I/O, linear in its size),
+ * with saturating arithmetic (`cost.ts`): never Infinity or NaN.
+ */
+export interface WorstCase {
+  /** Bytes of all result files together, at most (formats' quotes and separators included). */
+  outputBytes: number;
+  /**
+   * Work, at most, in the generator's own unit, documented by the generator and compared
+   * with `maxWork` (GENQ_JOB_MAX_WORK): test-data counts generation steps (one per value,
+   * plus one per character, word or pattern node it takes); llm, image and music count
+   * provider requests; noop counts its steps.
+   */
+  work: number;
+  /** Where it comes from, the largest parts first: the registry names the first in errors. */
+  parts?: WorstCasePart[];
+}
+
 export interface Generator<I = unknown> {
   name: string;
   description: string;
@@ -34,6 +63,12 @@ export interface Generator<I = unknown> {
   input: z.ZodType<I>;
   /** Rough run time, for ETAs and batch estimates. */
   estimateSeconds(input: I): number;
+  /**
+   * The most a (parsed) input can write and do: the registry refuses an input over the
+   * generator's `maxOutputBytes` or `maxWork` at submission (docs/generators.md). Every
+   * built-in generator has one; a generator without it is only held to its limits at run time.
+   */
+  worstCase?(input: I): WorstCase;
   /** True when the generator wants a GPU on the worker that runs it. */
   requiresGpu?: boolean;
   /**

@@ -10,6 +10,11 @@ export interface ExecutionLimits {
   maxOutputBytes: number;
   /** Result files one attempt may create; over it, `output_limit`. */
   maxOutputFiles: number;
+  /**
+   * Work one job may ask for, in its generator's unit (`Generator.worstCase`): an input whose
+   * worst case is above it is refused at submission.
+   */
+  maxWork: number;
 }
 
 /** As published in GET /api/v1/generators. */
@@ -18,10 +23,18 @@ export interface ExecutionLimitsInfo {
   memory_mb: number;
   max_output_bytes: number;
   max_output_files: number;
+  max_work: number;
 }
 
 /** The longest delay a Node timer takes (about 24.8 days); a longer one would fire at once. */
 const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Default of GENQ_JOB_MAX_WORK: 20 billion, about what test-data does within the default
+ * one-hour timeout on one core (measured: ~10 M worst-case steps/s for rows of ordinary
+ * fields, ~100 M/s inside patterns); far above what the provider-backed generators ask.
+ */
+export const DEFAULT_MAX_WORK = 20_000_000_000;
 
 const overrideSchema = z
   .object({
@@ -29,6 +42,7 @@ const overrideSchema = z
     memory_mb: z.number().int().min(16).optional(),
     max_output_bytes: z.number().int().min(0).optional(),
     max_output_files: z.number().int().min(0).optional(),
+    max_work: z.number().int().min(0).optional(),
   })
   .strict();
 
@@ -46,8 +60,14 @@ export const limitsEnvShape = {
   /** Result files one attempt may create. */
   GENQ_JOB_MAX_OUTPUT_FILES: z.coerce.number().int().min(0).default(10_000),
   /**
+   * Work one job may ask for, in its generator's unit (test-data: generation steps; llm,
+   * image, music: provider requests; noop: steps): checked at submission against the
+   * generator's worst case of the input.
+   */
+  GENQ_JOB_MAX_WORK: z.coerce.number().int().min(0).default(DEFAULT_MAX_WORK),
+  /**
    * Per generator, over the defaults above and the generator's own, as JSON:
-   * `{"test-data":{"timeout_ms":60000,"max_output_bytes":104857600}}`.
+   * `{"test-data":{"timeout_ms":60000,"max_output_bytes":104857600,"max_work":1000000000}}`.
    */
   GENQ_GENERATOR_LIMITS: z
     .string()
@@ -76,6 +96,7 @@ export interface LimitsSettings {
   GENQ_JOB_MEMORY_MB: number;
   GENQ_JOB_MAX_OUTPUT_BYTES: number;
   GENQ_JOB_MAX_OUTPUT_FILES: number;
+  GENQ_JOB_MAX_WORK: number;
   GENQ_GENERATOR_LIMITS: Record<string, z.infer<typeof overrideSchema>>;
 }
 
@@ -99,6 +120,7 @@ export function resolveLimits(
       set.max_output_bytes ?? own.maxOutputBytes ?? settings.GENQ_JOB_MAX_OUTPUT_BYTES,
     maxOutputFiles:
       set.max_output_files ?? own.maxOutputFiles ?? settings.GENQ_JOB_MAX_OUTPUT_FILES,
+    maxWork: set.max_work ?? own.maxWork ?? settings.GENQ_JOB_MAX_WORK,
   };
 }
 
@@ -108,10 +130,17 @@ export function limitsInfo(limits: ExecutionLimits): ExecutionLimitsInfo {
     memory_mb: limits.memoryMb,
     max_output_bytes: limits.maxOutputBytes,
     max_output_files: limits.maxOutputFiles,
+    max_work: limits.maxWork,
   };
 }
 
 /** The wall time of one job's attempts: its own, when it asked for less, else its generator's. */
 export function effectiveTimeoutMs(limits: ExecutionLimits, jobTimeoutMs: number | null): number {
   return jobTimeoutMs === null ? limits.timeoutMs : Math.min(jobTimeoutMs, limits.timeoutMs);
+}
+
+/** Only the limit settings of a whole configuration (what execution threads are given). */
+export function limitsSettingsOf(config: LimitsSettings): LimitsSettings {
+  const keys = Object.keys(limitsEnvShape) as (keyof LimitsSettings)[];
+  return Object.fromEntries(keys.map((key) => [key, config[key]])) as unknown as LimitsSettings;
 }

@@ -22,6 +22,11 @@ export const noopGenerator = defineGenerator({
   estimateSeconds: (input) => input.sleep_ms / 1000 + 0.001,
   // It only waits on timers, which stop with the signal; it measures genq's own cost.
   runsIn: 'main',
+  // Bytes: noop.txt ("job <uuid>\n"); work: its progress steps.
+  worstCase: (input) => ({
+    outputBytes: input.write_file ? 64 : 0,
+    work: Math.max(input.steps, input.sleep_ms > 0 ? 1 : 0),
+  }),
   async run(input, ctx) {
     const steps = Math.max(input.steps, input.sleep_ms > 0 ? 1 : 0);
     for (let i = 1; i <= steps; i += 1) {

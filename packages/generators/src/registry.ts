@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ValidationError, zodIssueDetails } from '@genq/core';
-import type { AnyGenerator } from './generator.ts';
+import type { AnyGenerator, WorstCase, WorstCasePart } from './generator.ts';
 import {
   DEFAULT_LIMITS_SETTINGS,
   limitsInfo,
@@ -25,8 +25,18 @@ export interface GeneratorRegistry {
   limits(name: string): ExecutionLimits;
   list(): AnyGenerator[];
   names(): string[];
-  /** Validates `input` for generator `name`; errors name the field (`input.<path>`). */
+  /**
+   * Validates `input` for generator `name`, then its cost (`checkCost`); errors name the
+   * field (`input.<path>`). Returns the parsed input.
+   */
   parseInput(name: string, input: unknown): unknown;
+  /** The generator's worst case of a parsed input (zero when it declares none). */
+  worstCase(name: string, parsed: unknown): WorstCase;
+  /**
+   * Refuses a parsed input whose worst case is over the generator's `maxOutputBytes` or
+   * `maxWork`, naming the part of the input that drives it. Called by parseInput.
+   */
+  checkCost(name: string, parsed: unknown): void;
   /** A job may ask for less wall time than its generator's limit, never more (`timeout_ms`). */
   checkTimeout(name: string, timeoutMs: number | undefined): void;
   describe(): GeneratorInfo[];
@@ -46,6 +56,36 @@ export function createGeneratorRegistry(
     input_schema: z.toJSONSchema(g.input, { io: 'input', unrepresentable: 'any' }),
     limits: limitsInfo(limits.get(g.name)!),
   }));
+
+  function worstCaseOf(name: string, parsed: unknown): WorstCase {
+    const generator = byName.get(name);
+    if (!generator?.worstCase) return { outputBytes: 0, work: 0 };
+    return generator.worstCase(parsed);
+  }
+
+  function checkCost(name: string, parsed: unknown): void {
+    const limit = limits.get(name);
+    if (!limit) return;
+    const worst = worstCaseOf(name, parsed);
+    const overBytes = worst.outputBytes > limit.maxOutputBytes;
+    const overWork = worst.work > limit.maxWork;
+    if (!overBytes && !overWork) return;
+    const measure = overBytes ? 'outputBytes' : 'work';
+    const total = overBytes
+      ? `up to ${formatCount(worst.outputBytes)} bytes of results, above max_output_bytes ${formatCount(limit.maxOutputBytes)}`
+      : `up to ${formatCount(worst.work)} units of work, above max_work ${formatCount(limit.maxWork)}`;
+    const parts = [...(worst.parts ?? [])]
+      .filter((part) => part[measure] > 0)
+      .sort((a, b) => b[measure] - a[measure]);
+    const named = parts.slice(0, 2).map((part: WorstCasePart) => ({
+      path: ['input', ...part.path.map(String)].join('.'),
+      message: `${part.note ? `${part.note}: ` : ''}the job could make ${total} (generator "${name}")`,
+    }));
+    throw new ValidationError(
+      `input for generator "${name}" is too large: ${total}`,
+      named.length > 0 ? named : [{ path: 'input', message: `the job could make ${total}` }],
+    );
+  }
 
   return {
     get: (name) => byName.get(name),
@@ -70,8 +110,11 @@ export function createGeneratorRegistry(
           zodIssueDetails(parsed.error.issues, ['input']),
         );
       }
+      checkCost(name, parsed.data);
       return parsed.data;
     },
+    worstCase: (name, parsed) => worstCaseOf(name, parsed),
+    checkCost: (name, parsed) => checkCost(name, parsed),
     checkTimeout(name, timeoutMs) {
       const limit = limits.get(name)?.timeoutMs;
       if (timeoutMs === undefined || limit === undefined || timeoutMs <= limit) return;
@@ -81,4 +124,10 @@ export function createGeneratorRegistry(
     },
     describe: () => described,
   };
+}
+
+function formatCount(n: number): string {
+  return n >= Number.MAX_SAFE_INTEGER
+    ? 'more than 9,007,199,254,740,991'
+    : n.toLocaleString('en-US');
 }

@@ -247,6 +247,20 @@ describe.each(generators.map((g) => [g.name, g] as const))(
       expect(server.requests.length).toBe(before);
     });
 
+    it('declares a worst case that bounds what it writes, finite and passing its limits', async () => {
+      expect(typeof generator.worstCase).toBe('function');
+      const input = registry.parseInput(name, fixtureOf(name).valid);
+      const worst = generator.worstCase!(input);
+      expect(Number.isSafeInteger(worst.outputBytes)).toBe(true);
+      expect(Number.isSafeInteger(worst.work)).toBe(true);
+      expect(worst.outputBytes).toBeLessThanOrEqual(registry.limits(name).maxOutputBytes);
+      expect(worst.work).toBeLessThanOrEqual(registry.limits(name).maxWork);
+      const job = await run(generator, input, {});
+      await job.promise;
+      const written = [...(await snapshot(job.out)).values()].reduce((sum, n) => sum + n, 0);
+      expect(written).toBeLessThanOrEqual(worst.outputBytes);
+    });
+
     it('reports progress forward only: stages in order, percent never going back', async () => {
       const job = await run(generator, registry.parseInput(name, fixtureOf(name).valid), {});
       await job.promise;

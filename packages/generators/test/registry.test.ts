@@ -56,6 +56,7 @@ describe('generator registry', () => {
           memory_mb: 64,
           max_output_bytes: DEFAULT_LIMITS_SETTINGS.GENQ_JOB_MAX_OUTPUT_BYTES,
           max_output_files: DEFAULT_LIMITS_SETTINGS.GENQ_JOB_MAX_OUTPUT_FILES,
+          max_work: DEFAULT_LIMITS_SETTINGS.GENQ_JOB_MAX_WORK,
         },
       ],
       [
@@ -65,6 +66,7 @@ describe('generator registry', () => {
           memory_mb: DEFAULT_LIMITS_SETTINGS.GENQ_JOB_MEMORY_MB,
           max_output_bytes: DEFAULT_LIMITS_SETTINGS.GENQ_JOB_MAX_OUTPUT_BYTES,
           max_output_files: 7,
+          max_work: DEFAULT_LIMITS_SETTINGS.GENQ_JOB_MAX_WORK,
         },
       ],
     ]);

@@ -270,6 +270,12 @@ export const generatorListSchema = z
             memory_mb: z.number().int().describe('Heap of the thread one attempt runs in'),
             max_output_bytes: z.number().int().describe('Result bytes one attempt may write'),
             max_output_files: z.number().int().describe('Result files one attempt may create'),
+            max_work: z
+              .number()
+              .int()
+              .describe(
+                "Work one job may ask for, in the generator's unit (test-data: generation steps; llm, image, music: provider requests; noop: steps); an input whose worst case is above it, or whose worst-case output is above max_output_bytes, is refused at submission (400)",
+              ),
           })
           .describe(
             'What one attempt may use; over a limit it fails with timeout, memory_limit or output_limit',

@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
+import { satAdd, satMul } from '../cost.ts';
 import { defineGenerator, type GenerationContext, type Generator } from '../generator.ts';
+import {
+  estimateImageBytes,
+  MEDIA_METADATA_BYTES,
+  MEDIA_METADATA_BYTES_PER_FILE,
+} from '../media/limits.ts';
+import { MEDIA_DEFAULTS } from '../media/settings.ts';
 import { seedFromJobId } from '../media/random.ts';
 import type { ImageSettings } from '../media/settings.ts';
 import { trackStages } from '../media/stages.ts';
@@ -45,6 +52,19 @@ export function createImageGenerator(
     requiresGpu: provider.requiresGpu,
     // The procedural provider computes on the CPU; the others wait on a remote model.
     runsIn: provider.name === 'procedural' ? 'thread' : 'main',
+    // Bytes: RGBA per image (the bound the schema already holds jobs to) plus a PNG's row
+    // filters and headers, and metadata.json; work: provider requests, one per image at
+    // most, each with its retries.
+    worstCase(input) {
+      const { width, height } = parseSize(input.size);
+      const perImage = estimateImageBytes(1, width, height) + height + 64 * 1024;
+      const outputBytes = satAdd(
+        satMul(input.count, satAdd(perImage, MEDIA_METADATA_BYTES_PER_FILE)),
+        MEDIA_METADATA_BYTES,
+      );
+      const work = satMul(input.count, 1 + (settings.maxRetries ?? MEDIA_DEFAULTS.maxRetries));
+      return { outputBytes, work, parts: [{ path: ['count'], outputBytes, work }] };
+    },
     run: (input, ctx) => runImage(provider, input, ctx),
   });
 }

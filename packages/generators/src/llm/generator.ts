@@ -1,6 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { UnrecoverableGenerationError } from '@genq/core';
-import { defineGenerator, type GenerationContext, type Generator } from '../generator.ts';
+import { satAdd, satMul } from '../cost.ts';
+import {
+  defineGenerator,
+  type GenerationContext,
+  type Generator,
+  type WorstCase,
+} from '../generator.ts';
+import { DEFAULT_MAX_RESPONSE_BYTES } from '../providers/http-client.ts';
 import { createChatClient, type ChatMessage, type ChatReply } from './chat.ts';
 import { extractFiles, type ExtractResult } from './files.ts';
 import {
@@ -17,6 +24,34 @@ export const METADATA_FILE = 'metadata.json';
 /** Overall progress (0–100) at which each stage starts. */
 const PROGRESS = { encoding: 2, generating: 5, saving: 90 } as const;
 const TICK_MS = 1000;
+
+/** metadata.json beside the files it lists (a path and a size each). */
+const METADATA_BYTES = 64 * 1024;
+const METADATA_BYTES_PER_FILE = 1024;
+
+/**
+ * The most one job writes and asks for: the reply (no more than a provider response is
+ * read), the files cut from it (within the reply, and the files limit), metadata.json.
+ * Work is provider requests: one, plus the retries of an attempt.
+ */
+export function llmWorstCase(settings: LlmSettings, input: LlmInput): WorstCase {
+  const reply = DEFAULT_MAX_RESPONSE_BYTES;
+  const maxFiles = settings.maxFiles ?? LLM_DEFAULTS.maxFiles;
+  const files = input.files
+    ? Math.min(reply, settings.maxTotalFileBytes ?? LLM_DEFAULTS.maxTotalFileBytes)
+    : 0;
+  const metadata = satAdd(
+    METADATA_BYTES,
+    input.files ? satMul(maxFiles, METADATA_BYTES_PER_FILE) : 0,
+  );
+  const outputBytes = satAdd(satAdd(reply, files), metadata);
+  const work = 1 + (settings.maxRetries ?? LLM_DEFAULTS.maxRetries);
+  return {
+    outputBytes,
+    work,
+    parts: [{ path: input.files ? ['files'] : ['max_tokens'], outputBytes, work }],
+  };
+}
 
 export function estimateLlmSeconds(input: Pick<LlmInput, 'max_tokens'>): number {
   return (input.max_tokens ?? ESTIMATE_DEFAULT_TOKENS) / ESTIMATE_TOKENS_PER_SECOND + 2;
@@ -40,6 +75,7 @@ export function createLlmGenerator(settings: LlmSettings = {}): Generator<LlmInp
     estimateSeconds: estimateLlmSeconds,
     // Waits on the provider, and its requests stop with the signal.
     runsIn: 'main',
+    worstCase: (input) => llmWorstCase(settings, input),
     run: (input, ctx) => runLlm(settings, input, ctx),
   });
 }

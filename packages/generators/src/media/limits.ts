@@ -16,6 +16,10 @@ export function estimateAudioBytes(seconds: number): number {
   return Math.ceil(seconds * sampleRate) * channels * bytesPerSample + 44;
 }
 
+/** metadata.json of a media job: prompts (escaped), provider facts, one entry per file. */
+export const MEDIA_METADATA_BYTES = 64 * 1024;
+export const MEDIA_METADATA_BYTES_PER_FILE = 2 * 1024;
+
 /** 1536 → "1.5 KiB", 268435456 → "256 MiB". */
 export function formatBytes(bytes: number): string {
   const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];

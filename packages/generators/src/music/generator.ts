@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
+import { satAdd } from '../cost.ts';
 import { defineGenerator, type GenerationContext, type Generator } from '../generator.ts';
+import { estimateAudioBytes, MEDIA_METADATA_BYTES } from '../media/limits.ts';
+import { MEDIA_DEFAULTS } from '../media/settings.ts';
 import { writeMediaFile } from '../media/files.ts';
 import { seedFromJobId } from '../media/random.ts';
 import type { MusicSettings } from '../media/settings.ts';
@@ -40,6 +43,13 @@ export function createMusicGenerator(
     requiresGpu: provider.requiresGpu,
     // The procedural provider computes on the CPU; the others wait on a remote model.
     runsIn: provider.name === 'procedural' ? 'thread' : 'main',
+    // Bytes: 44.1 kHz stereo 16-bit PCM of the duration (the bound the schema holds jobs
+    // to) and metadata.json; work: one provider request with its retries.
+    worstCase(input) {
+      const outputBytes = satAdd(estimateAudioBytes(input.duration), MEDIA_METADATA_BYTES);
+      const work = 1 + (settings.maxRetries ?? MEDIA_DEFAULTS.maxRetries);
+      return { outputBytes, work, parts: [{ path: ['duration'], outputBytes, work }] };
+    },
     run: (input, ctx) => runMusic(provider, input, ctx),
   });
 }

@@ -122,7 +122,8 @@ export interface ProviderClient {
   requestBytes(options: BytesRequestOptions): Promise<ProviderResponse<Uint8Array>>;
 }
 
-const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+/** The most of a response body that is read (a larger one fails the request). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 /** Enough of an error body for its message; the rest is not read. */
 const ERROR_BODY_BYTES = 64 * 1024;
 const NEVER_ABORTED = new AbortController().signal;

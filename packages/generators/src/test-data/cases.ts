@@ -338,7 +338,9 @@ function patternCases(field: FieldOf<'pattern'>, input: CaseInput, add: Add): vo
   ];
   let invalid = 0;
   for (const [value, reason] of candidates) {
-    if (invalid >= 4 || pattern.matcher.test(value)) continue;
+    // Longer than any value: no match possible, no need to run the matcher.
+    if (invalid >= 4 || (value.length <= pattern.measure.maxLength && pattern.matches(value)))
+      continue;
     add('invalid', value, `does not match /${field.pattern}/: ${reason}`);
     invalid += 1;
   }

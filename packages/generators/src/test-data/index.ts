@@ -4,6 +4,7 @@ import type { EnhanceSettings } from './enhance/index.ts';
 import { ESTIMATED_ROWS_PER_SECOND } from './limits.ts';
 import { runTestData } from './run.ts';
 import { testDataInputSchema } from './schema/input.ts';
+import { testDataWorstCase } from './worst-case.ts';
 import type { TestDataInput } from './schema/input.ts';
 
 export type { TestDataInput, TableSpec } from './schema/input.ts';
@@ -35,6 +36,8 @@ export function createTestDataGenerator(settings: EnhanceSettings = {}): Generat
       const rows = input.tables.reduce((sum, table) => sum + table.rows, 0);
       return 0.5 + llm + rows / ESTIMATED_ROWS_PER_SECOND;
     },
+    // Bytes: rows × longest values as written; work: generation steps (worst-case.ts).
+    worstCase: testDataWorstCase,
     run: (input, ctx) => runTestData(input, ctx, settings),
   });
 }

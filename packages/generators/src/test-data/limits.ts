@@ -12,6 +12,12 @@ export const MAX_FIELDS_PER_TABLE = 200;
 export const MAX_STRING_LENGTH = 10_000;
 export const MAX_ENUM_VALUES = 10_000;
 export const MAX_PATTERN_LENGTH = 500;
+/**
+ * One value of a pattern field: at most this many characters (a value is built as one
+ * string) and this many tree nodes visited (~10 ms), whatever its repeats multiply to.
+ */
+export const MAX_PATTERN_VALUE_LENGTH = 100_000;
+export const MAX_PATTERN_VALUE_STEPS = 1_000_000;
 export const DEFAULT_ROWS = 1000;
 
 /** Faker's "now": keeps anything faker dates relative to fixed, so output never depends on the clock. */

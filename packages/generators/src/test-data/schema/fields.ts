@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { isCalendarDate, parseSecond } from '../dates.ts';
-import { MAX_ENUM_VALUES, MAX_PATTERN_LENGTH, MAX_STRING_LENGTH } from '../limits.ts';
+import {
+  MAX_ENUM_VALUES,
+  MAX_PATTERN_LENGTH,
+  MAX_PATTERN_VALUE_LENGTH,
+  MAX_PATTERN_VALUE_STEPS,
+  MAX_STRING_LENGTH,
+} from '../limits.ts';
 import { compilePattern } from '../regex.ts';
 
 /** Also used for file names (`<table>.csv`) and SQL identifiers, hence the strict form. */
@@ -241,13 +247,18 @@ const patternField = z
       .describe(
         'Regular expression the values match, e.g. "[A-Z]{3}-\\\\d{4}" in JSON. Supported: literals, escapes ' +
           '(\\d \\w \\s and negations, \\xHH, \\uHHHH), ., [classes], (groups), |, ? * + {n} {n,} {n,m}; ' +
-          'unbounded repeats add up to 8. Not supported: backreferences, lookaround, \\b, flags.',
+          'unbounded repeats add up to 8. Not supported: backreferences, lookaround, \\b, flags. One value ' +
+          `may have at most ${MAX_PATTERN_VALUE_LENGTH.toLocaleString('en-US')} characters; nested counted ` +
+          'repeats may multiply to at most 1000.',
       ),
   })
   .strict()
   .superRefine((v, ctx) => {
     try {
-      compilePattern(v.pattern);
+      compilePattern(v.pattern, {
+        maxLength: MAX_PATTERN_VALUE_LENGTH,
+        maxSteps: MAX_PATTERN_VALUE_STEPS,
+      });
     } catch (error) {
       ctx.addIssue({ code: 'custom', path: ['pattern'], message: (error as Error).message });
     }

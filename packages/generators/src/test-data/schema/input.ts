@@ -130,10 +130,22 @@ export interface TestDataInput {
   value_pools?: Record<string, string[]>;
 }
 
+/**
+ * Where each normalised table is in the input as sent: `[]` for the single-table shorthand
+ * (its `rows` and `fields` are top-level), `['tables', i]` otherwise. Lets a cost error name
+ * `input.fields.3.pattern` or `input.tables.1.rows`, whichever the client wrote.
+ */
+const tablePaths = new WeakMap<TableSpec, (string | number)[]>();
+
+export function inputPathOf(table: TableSpec, index: number): (string | number)[] {
+  return tablePaths.get(table) ?? ['tables', index];
+}
+
 function normalise(raw: RawTestDataInput): TestDataInput {
   const tables = raw.tables ?? [
     { name: raw.table ?? 'data', rows: raw.rows ?? DEFAULT_ROWS, fields: raw.fields ?? [] },
   ];
+  tables.forEach((table, index) => tablePaths.set(table, raw.tables ? ['tables', index] : []));
   return {
     tables,
     mode: raw.mode,
