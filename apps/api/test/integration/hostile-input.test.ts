@@ -429,7 +429,7 @@ const CATEGORIES: ((r: Rng) => Hostile)[] = [
       ['none', '/api/v1/admin/clients'],
       ['bad', '/api/v1/admin/keys'],
       ['admin', '/api/v1/jobs'],
-      ['admin', '/api/v1/queue/stats'],
+      ['admin', `/api/v1/jobs/${UUID_LIKE}`],
     ] as const);
     return {
       kind: 'missing, bad or wrong key',
