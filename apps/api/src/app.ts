@@ -9,6 +9,7 @@ import { createAdminRoutes } from './admin/admin-routes.ts';
 import type { AdminService } from './admin/admin-service.ts';
 import type { Authenticator } from './auth/authenticator.ts';
 import { requireAdmin, requireClient } from './auth/middleware.ts';
+import { requireClientOrOperator } from './auth/operator.ts';
 import { createBatchRoutes } from './batches/batch-routes.ts';
 import type { BatchService } from './batches/batch-service.ts';
 import { createDashboardRoutes } from './dashboard/index.ts';
@@ -96,9 +97,15 @@ export function createApp(deps: AppDeps): Express {
   clientRoutes.use(requireClient(deps.auth), limits.perKey);
   clientRoutes.use(createBatchRoutes(deps.batches, deps.http.maxBatchSize));
   clientRoutes.use(createJobRoutes(deps.jobs));
-  clientRoutes.use(createQueueRoutes(deps.queueStats));
 
   const v1 = express.Router();
+  // Clients see their own counts; the admin key and the metrics token see the whole fleet.
+  v1.use(
+    createQueueRoutes(deps.queueStats, [
+      requireClientOrOperator(deps.auth, deps.operations?.metricsToken),
+      limits.perKey,
+    ]),
+  );
   v1.use(createGeneratorRoutes(deps.registry, [limits.perAddress]));
   v1.use('/admin', limits.perAddress, requireAdmin(deps.auth), createAdminRoutes(deps.admin));
   v1.use(

@@ -257,6 +257,25 @@ export function createJobsRepository(db: Database) {
       });
     },
 
+    /** How many of one client's jobs are in each status (one grouped count on its rows). */
+    async countByStatusForClient(clientId: string): Promise<Record<JobStatus, number>> {
+      const rows = await db.job.groupBy({
+        by: ['status'],
+        where: { clientId },
+        _count: { _all: true },
+      });
+      const counts: Record<JobStatus, number> = {
+        queued: 0,
+        running: 0,
+        retrying: 0,
+        completed: 0,
+        failed: 0,
+        cancelled: 0,
+      };
+      for (const row of rows) counts[row.status as JobStatus] = row._count._all;
+      return counts;
+    },
+
     /**
      * When the oldest waiting job (queued or retrying) was created. Six index probes on
      * jobs(status, priority, created_at), the first entry of each (status, priority) range,

@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import { secretsEqual } from '../auth/api-keys.ts';
+import { presentsOpsToken } from '../auth/operator.ts';
 import type { StatusService } from '../health/status.ts';
 import { errorBody } from '../http/error-handler.ts';
 import type { ApiMetrics } from './api-metrics.ts';
@@ -18,8 +18,7 @@ function requireOpsToken(token: string | undefined): RequestHandler {
       next();
       return;
     }
-    const match = /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '');
-    if (match?.[1] && secretsEqual(match[1].trim(), token)) {
+    if (presentsOpsToken(req, token)) {
       next();
       return;
     }

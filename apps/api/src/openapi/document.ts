@@ -37,6 +37,7 @@ import {
   keyViewSchema,
   livenessSchema,
   queueStatsSchema,
+  clientQueueStatsSchema,
   statusSchema,
 } from './schemas.ts';
 
@@ -135,6 +136,8 @@ const WITH_BODY: ErrorStatus[] = [400, 413, 415];
 type Security = Record<string, string[]>[];
 const CLIENT_SECURITY: Security = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
 const ADMIN_SECURITY: Security = [{ adminKey: [] }];
+/** Operators: the admin key, or GENQ_METRICS_TOKEN when it is set. */
+const ADMIN_OR_METRICS_SECURITY: Security = [{ adminKey: [] }, { metricsToken: [] }];
 
 const zipResponse = (description: string): ResponseConfig => ({
   description,
@@ -178,7 +181,8 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
   registry.registerComponent('securitySchemes', 'metricsToken', {
     type: 'http',
     scheme: 'bearer',
-    description: 'GENQ_METRICS_TOKEN, only when it is set: /metrics and /status are open otherwise',
+    description:
+      'GENQ_METRICS_TOKEN, only when it is set: /metrics and /status are open otherwise; it also opens the full GET /api/v1/queue/stats',
   });
 
   registry.registerComponent('headers', 'RetryAfter', {
@@ -371,8 +375,21 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
     operationId: 'getQueueStats',
     tags: ['queue'],
     summary: 'How busy genq is: waiting, running and finished jobs, workers, per generator',
-    security: CLIENT_SECURITY,
-    responses: { 200: ok(queueStatsSchema, 'Queue statistics'), ...errors(...CLIENT_ERRORS) },
+    description:
+      'Two shapes, told apart by `scope`. A client key gets `ClientQueueStats` (`scope: client`): ' +
+      "its own jobs' counts (`own`) and the fleet-wide figures its positions and ETAs follow " +
+      'from (waiting and running totals, throughput, live workers and job slots). The admin key ' +
+      'or GENQ_METRICS_TOKEN (as a bearer token) gets `QueueStats` (`scope: fleet`); only it ' +
+      "has `workers` (ids, hosts, process ids), the fleet's `completed`/`failed`/`cancelled` " +
+      'totals, per-generator outcome totals and `scheduling.clients`.',
+    security: [...CLIENT_SECURITY, ...ADMIN_OR_METRICS_SECURITY],
+    responses: {
+      200: ok(
+        z.union([clientQueueStatsSchema, queueStatsSchema]),
+        'Queue statistics: ClientQueueStats for a client key, QueueStats for an operator',
+      ),
+      ...errors(...CLIENT_ERRORS),
+    },
   });
   path({
     method: 'get',

@@ -7,7 +7,7 @@ import type { BatchAccepted } from '../batches/batch-service.ts';
 import type { BatchView } from '../batches/batch-view.ts';
 import type { HealthReport } from '../health/health-service.ts';
 import type { JobView } from '../jobs/job-view.ts';
-import type { QueueStats } from '../queue/queue-stats.ts';
+import type { ClientQueueStats, QueueStats } from '../queue/queue-stats.ts';
 
 /**
  * Response bodies as documented in the OpenAPI document. The views are built elsewhere
@@ -209,28 +209,34 @@ const generatorQueueStatsSchema = z
 
 export const queueStatsSchema = z
   .strictObject({
+    scope: z.literal('fleet').describe("The operators' view: admin key or GENQ_METRICS_TOKEN"),
     pending: count.describe('Waiting jobs: ready plus delayed'),
     delayed: count,
     processing: count,
-    completed: count.describe('Since the Redis counters were created'),
-    failed: count,
-    cancelled: count,
+    completed: count.describe(
+      "Every client's jobs, since the Redis counters were created (admin key / metrics token only)",
+    ),
+    failed: count.describe('Admin key / metrics token only'),
+    cancelled: count.describe('Admin key / metrics token only'),
     pending_by_priority: byPriority,
     oldest_pending_job_age_seconds: z.number().nonnegative().nullable(),
     average_processing_time_seconds: z.number().nonnegative().nullable(),
     completed_last_minute: count,
     live_workers: count,
-    workers: z.array(
-      z.strictObject({
-        id: z.string(),
-        host: z.string(),
-        pid: z.number().int(),
-        generators: z.array(z.string()),
-        concurrency: count,
-        running: count,
-        last_heartbeat_seconds_ago: z.number().nonnegative(),
-      }),
-    ),
+    job_slots: count.describe('Job slots of the live workers'),
+    workers: z
+      .array(
+        z.strictObject({
+          id: z.string(),
+          host: z.string(),
+          pid: z.number().int(),
+          generators: z.array(z.string()),
+          concurrency: count,
+          running: count,
+          last_heartbeat_seconds_ago: z.number().nonnegative(),
+        }),
+      )
+      .describe('Each live worker: id, host and process id (admin key / metrics token only)'),
     queues: z.record(z.string(), generatorQueueStatsSchema).describe('Per generator'),
     scheduling: z
       .strictObject({
@@ -240,14 +246,61 @@ export const queueStatsSchema = z
         clients: z
           .array(z.strictObject({ client_id: z.string(), waiting: count, running: count }))
           .optional()
-          .describe('The clients with the most waiting or running jobs'),
+          .describe(
+            'The clients with the most waiting or running jobs (admin key / metrics token only)',
+          ),
         clients_waiting: count.optional(),
         clients_running: count.optional(),
       })
       .describe('Fair scheduling: waiting and running jobs per tier lane and per client'),
     timestamp,
   })
+  .describe(
+    "The whole fleet, worker identities and every client's counts included: for the admin " +
+      'key or GENQ_METRICS_TOKEN only.',
+  )
   .meta({ id: 'QueueStats' });
+
+const clientGeneratorQueueStatsSchema = generatorQueueStatsSchema
+  .omit({ completed: true, failed: true, cancelled: true })
+  .meta({ id: 'ClientGeneratorQueueStats' });
+
+export const clientQueueStatsSchema = z
+  .strictObject({
+    scope: z.literal('client').describe("A client key's view"),
+    own: z
+      .strictObject({
+        pending: count.describe('Queued or waiting to retry'),
+        processing: count,
+        completed: count,
+        failed: count,
+        cancelled: count,
+      })
+      .describe("The caller's own jobs, by status"),
+    pending: count.describe('Waiting jobs of the whole fleet: ready plus delayed'),
+    delayed: count,
+    processing: count.describe('Running jobs of the whole fleet'),
+    pending_by_priority: byPriority,
+    oldest_pending_job_age_seconds: z.number().nonnegative().nullable(),
+    average_processing_time_seconds: z.number().nonnegative().nullable(),
+    completed_last_minute: count.describe('Fleet-wide throughput'),
+    live_workers: count,
+    job_slots: count.describe('Job slots of the live workers'),
+    queues: z
+      .record(z.string(), clientGeneratorQueueStatsSchema)
+      .describe('Per generator: depth and live capacity'),
+    scheduling: z.strictObject({
+      mode: z.enum(['fair', 'strict']),
+      weights: z.record(z.string(), z.number()).optional(),
+      tiers: z.record(tier, z.strictObject({ waiting: count, running: count })).optional(),
+    }),
+    timestamp,
+  })
+  .describe(
+    "A client key's view: its own jobs' counts and the fleet-wide figures its positions and " +
+      "ETAs follow from, without worker ids, hosts, process ids or other clients' counts.",
+  )
+  .meta({ id: 'ClientQueueStats' });
 
 export const generatorListSchema = z
   .strictObject({
@@ -384,8 +437,9 @@ export const documentedViews: [
   Documents<BatchAccepted, typeof batchAcceptedSchema>,
   Documents<BatchView, typeof batchViewSchema>,
   Documents<QueueStats, typeof queueStatsSchema>,
+  Documents<ClientQueueStats, typeof clientQueueStatsSchema>,
   Documents<GeneratorInfo, typeof generatorListSchema.shape.generators.element>,
   Documents<ReturnType<typeof clientView>, typeof clientViewSchema>,
   Documents<ReturnType<typeof keyView>, typeof keyViewSchema>,
   Documents<HealthReport, typeof healthReportSchema>,
-] = [true, true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true, true];

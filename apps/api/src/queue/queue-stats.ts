@@ -15,7 +15,7 @@ import {
 } from '@genq/queue';
 
 export interface QueueStatsDeps {
-  jobs: Pick<JobsRepository, 'oldestWaitingCreatedAt'>;
+  jobs: Pick<JobsRepository, 'oldestWaitingCreatedAt' | 'countByStatusForClient'>;
   redis: Redis;
   keys: RedisKeys;
   prefix: string;
@@ -54,7 +54,9 @@ export interface GeneratorQueueStats {
   live_capacity: number;
 }
 
+/** The operators' view (admin key or metrics token): the whole fleet, identities included. */
 export interface QueueStats {
+  scope: 'fleet';
   /** Waiting jobs: ready to start plus delayed (waiting for a retry, a hand-back, a busy target). */
   pending: number;
   /** The delayed part of `pending`. */
@@ -73,6 +75,8 @@ export interface QueueStats {
   completed_last_minute: number;
   /** Workers whose heartbeat is newer than HEARTBEAT_STALE_MS (20 s; beats every 5 s). */
   live_workers: number;
+  /** Job slots of the live workers (each worker's concurrency, summed). */
+  job_slots: number;
   workers: {
     id: string;
     host: string;
@@ -85,6 +89,71 @@ export interface QueueStats {
   queues: Record<string, GeneratorQueueStats>;
   scheduling: SchedulingStats;
   timestamp: string;
+}
+
+/** A client's own jobs, by where they stand. */
+export interface OwnJobCounts {
+  /** Queued or waiting to retry. */
+  pending: number;
+  processing: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+}
+
+/**
+ * A client key's view: its own jobs' counts, plus the fleet-wide figures that its jobs'
+ * positions and ETAs follow from (how much waits and runs ahead of it, how fast the fleet
+ * drains, how many job slots are live), without any worker's or other client's identity or
+ * counts.
+ */
+export interface ClientQueueStats {
+  scope: 'client';
+  own: OwnJobCounts;
+  pending: number;
+  delayed: number;
+  processing: number;
+  pending_by_priority: ByPriority;
+  oldest_pending_job_age_seconds: number | null;
+  average_processing_time_seconds: number | null;
+  completed_last_minute: number;
+  live_workers: number;
+  job_slots: number;
+  queues: Record<string, Omit<GeneratorQueueStats, 'completed' | 'failed' | 'cancelled'>>;
+  scheduling: Pick<SchedulingStats, 'mode' | 'weights' | 'tiers'>;
+  timestamp: string;
+}
+
+/** The part of the fleet's stats a client may see (see ClientQueueStats). */
+export function clientView(fleet: QueueStats, own: OwnJobCounts): ClientQueueStats {
+  const queues: ClientQueueStats['queues'] = {};
+  for (const [name, q] of Object.entries(fleet.queues)) {
+    queues[name] = {
+      queue: q.queue,
+      pending: q.pending,
+      delayed: q.delayed,
+      processing: q.processing,
+      pending_by_priority: q.pending_by_priority,
+      live_capacity: q.live_capacity,
+    };
+  }
+  const { mode, weights, tiers } = fleet.scheduling;
+  return {
+    scope: 'client',
+    own,
+    pending: fleet.pending,
+    delayed: fleet.delayed,
+    processing: fleet.processing,
+    pending_by_priority: fleet.pending_by_priority,
+    oldest_pending_job_age_seconds: fleet.oldest_pending_job_age_seconds,
+    average_processing_time_seconds: fleet.average_processing_time_seconds,
+    completed_last_minute: fleet.completed_last_minute,
+    live_workers: fleet.live_workers,
+    job_slots: fleet.job_slots,
+    queues,
+    scheduling: mode === 'fair' ? { mode, weights, tiers } : { mode },
+    timestamp: fleet.timestamp,
+  };
 }
 
 const emptyByPriority = (): ByPriority => ({ HIGH: 0, NORMAL: 0, LOW: 0 });
@@ -161,6 +230,7 @@ export function createQueueStats(deps: QueueStatsDeps) {
       });
 
       return {
+        scope: 'fleet',
         pending,
         delayed,
         processing,
@@ -175,6 +245,7 @@ export function createQueueStats(deps: QueueStatsDeps) {
           totals.completed > 0 ? Math.round(totals.completedMs / totals.completed) / 1000 : null,
         completed_last_minute: completedLastMinute,
         live_workers: workers.length,
+        job_slots: workers.reduce((sum, w) => sum + w.concurrency, 0),
         workers: workers.map((w) => ({
           id: w.id,
           host: w.host,
@@ -197,6 +268,21 @@ export function createQueueStats(deps: QueueStatsDeps) {
           : { mode: 'strict' },
         timestamp: new Date(now).toISOString(),
       };
+    },
+
+    /** What a client key sees: the fleet's figures without identities, and its own counts. */
+    async forClient(clientId: string): Promise<ClientQueueStats> {
+      const [fleet, counts] = await Promise.all([
+        this.stats(),
+        deps.jobs.countByStatusForClient(clientId),
+      ]);
+      return clientView(fleet, {
+        pending: counts.queued + counts.retrying,
+        processing: counts.running,
+        completed: counts.completed,
+        failed: counts.failed,
+        cancelled: counts.cancelled,
+      });
     },
   };
 }

@@ -18,6 +18,7 @@ import {
   keyViewSchema,
   livenessSchema,
   queueStatsSchema,
+  clientQueueStatsSchema,
   statusSchema,
 } from '../../src/openapi/schemas.ts';
 
@@ -149,9 +150,12 @@ describe('OpenAPI document', () => {
         const security = operation.security ?? [];
         if (path.startsWith('/api/v1/admin/')) expect(security).toEqual([{ adminKey: [] }]);
         else if (security.some((s) => 'bearerAuth' in s)) {
+          // Queue stats also answers operators (a fuller shape): the admin key, the metrics token.
+          const operators =
+            path === '/api/v1/queue/stats' ? [{ adminKey: [] }, { metricsToken: [] }] : [];
           expect({ where, security }).toEqual({
             where,
-            security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
+            security: [{ bearerAuth: [] }, { apiKeyHeader: [] }, ...operators],
           });
         }
         if (security.some((s) => Object.keys(s).length > 0)) {
@@ -223,10 +227,16 @@ describe('OpenAPI document', () => {
     expectConforms(batchViewSchema, finished.body);
     expect(finished.body.status).toBe('completed_with_errors');
 
-    const stats = await stack.http('GET', '/api/v1/queue/stats');
+    const stats = await requestJson('GET', `${stack.url}/api/v1/queue/stats`, undefined, {
+      authorization: `Bearer ${stack.adminKey}`,
+    });
     expectDocumented('GET', '/api/v1/queue/stats', 200);
     expectConforms(queueStatsSchema, stats.body);
     expect((stats.body.workers as unknown[]).length).toBeGreaterThan(0);
+    // A client key gets the other documented shape, without workers.
+    const own = await stack.http('GET', '/api/v1/queue/stats');
+    expect(own.status).toBe(200);
+    expectConforms(clientQueueStatsSchema, own.body);
 
     const generators = await requestJson('GET', `${stack.url}/api/v1/generators`);
     expectConforms(generatorListSchema, generators.body);

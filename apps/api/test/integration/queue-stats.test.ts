@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { hostname } from 'node:os';
 import { requestJson, startTestStack, waitUntil, type TestStack } from '@genq/test-utils';
 
 interface Stats {
@@ -35,8 +36,11 @@ async function submit(
   );
 }
 
+/** The whole fleet's stats, as the admin key reads them (workers included). */
 const readStats = async (stack: TestStack): Promise<Stats> => {
-  const res = await stack.http<Stats>('GET', `/api/v1/queue/stats`);
+  const res = await requestJson<Stats>('GET', `${stack.url}/api/v1/queue/stats`, undefined, {
+    authorization: `Bearer ${stack.adminKey}`,
+  });
   expect(res.status).toBe(200);
   return res.body;
 };
@@ -137,6 +141,100 @@ describe('GET /api/v1/queue/stats', () => {
       'cancelled',
       'cancelled',
     ]);
+  });
+});
+
+describe('queue stats per tenant', () => {
+  const METRICS_TOKEN = 'metrics-token-for-the-test';
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack({ workers: 1, concurrency: 2, metricsToken: METRICS_TOKEN });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it("shows a client key its own counts and the fleet's figures, never another tenant's data or a worker's identity", async () => {
+    const other = await stack.createClient('standard', 'other-tenant');
+    const as = (client: typeof other, input: Record<string, unknown>) =>
+      stack.http<{ id: string }>('POST', '/api/v1/jobs', { generator: 'noop', input }, client);
+    // Ours: two completed, one failed. Theirs: three completed, one running for a minute.
+    const mine = [
+      await as(stack.client, {}),
+      await as(stack.client, {}),
+      await as(stack.client, { fail: 'unrecoverable' }),
+    ];
+    const theirs = [await as(other, {}), await as(other, {}), await as(other, {})];
+    const slow = await as(other, { sleep_ms: 60_000, steps: 600 });
+    for (const res of [...mine, ...theirs, slow]) expect(res.status).toBe(202);
+    await waitUntil(
+      () => readStats(stack),
+      (s) => s.completed === 5 && s.failed === 1 && s.processing === 1 && s.live_workers === 1,
+    );
+
+    const res = await stack.http<Record<string, unknown>>('GET', '/api/v1/queue/stats');
+    expect(res.status).toBe(200);
+    const view = res.body;
+    expect(view).toMatchObject({
+      scope: 'client',
+      own: { pending: 0, processing: 0, completed: 2, failed: 1, cancelled: 0 },
+      // The fleet-wide figures positions and ETAs need: the other tenant's running job counts.
+      pending: 0,
+      processing: 1,
+      live_workers: 1,
+      job_slots: 2,
+    });
+    expect(view.queues).toMatchObject({ noop: { processing: 1, live_capacity: 2 } });
+    // No worker identity and no other tenant's counts, in any field.
+    for (const key of ['workers', 'completed', 'failed', 'cancelled']) {
+      expect(view).not.toHaveProperty(key);
+    }
+    expect(view.queues).not.toHaveProperty('noop.completed');
+    expect(view.scheduling).not.toHaveProperty('clients');
+    expect(view.scheduling).not.toHaveProperty('clients_waiting');
+    const text = JSON.stringify(view);
+    const fleet = await readStats(stack);
+    const worker = (fleet as unknown as { workers: { id: string; host: string; pid: number }[] })
+      .workers[0]!;
+    for (const secret of [worker.id, worker.host, hostname(), other.clientId]) {
+      expect(text).not.toContain(secret);
+    }
+    expect(text).not.toMatch(/"(pid|host|id|client_id)"/);
+
+    // The other tenant sees its own counts, not ours.
+    const theirView = await stack.http('GET', '/api/v1/queue/stats', undefined, other);
+    expect(theirView.body).toMatchObject({
+      scope: 'client',
+      own: { pending: 0, processing: 1, completed: 3, failed: 0, cancelled: 0 },
+    });
+    expect(JSON.stringify(theirView.body)).not.toContain(stack.client.clientId);
+
+    // The admin key sees the fleet: workers with host, pid and id, every tenant's totals.
+    expect(fleet).toMatchObject({ scope: 'fleet', completed: 5, failed: 1, processing: 1 });
+    expect(worker).toMatchObject({ host: hostname(), pid: process.pid });
+    expect(worker.id).toEqual(expect.any(String));
+    const scheduling = (fleet as unknown as { scheduling: { clients?: { client_id: string }[] } })
+      .scheduling;
+    expect(scheduling.clients?.map((c) => c.client_id)).toContain(other.clientId);
+
+    // So does the metrics token; a wrong one is an unknown key.
+    const byToken = await requestJson<Record<string, unknown>>(
+      'GET',
+      `${stack.url}/api/v1/queue/stats`,
+      undefined,
+      { authorization: `Bearer ${METRICS_TOKEN}` },
+    );
+    expect(byToken.status).toBe(200);
+    expect(byToken.body).toMatchObject({ scope: 'fleet', workers: [{ host: hostname() }] });
+    const wrong = await requestJson('GET', `${stack.url}/api/v1/queue/stats`, undefined, {
+      authorization: `Bearer ${METRICS_TOKEN}-not`,
+    });
+    expect(wrong.status).toBe(401);
+    expect((await requestJson('GET', `${stack.url}/api/v1/queue/stats`)).status).toBe(401);
+
+    expect(
+      (await stack.http('DELETE', `/api/v1/jobs/${slow.body.id}`, undefined, other)).status,
+    ).toBe(202);
   });
 });
 

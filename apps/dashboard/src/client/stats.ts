@@ -96,7 +96,17 @@ export class StatsPanel {
       `HIGH ${formatNumber(p.HIGH)} · NORMAL ${formatNumber(p.NORMAL)} · LOW ${formatNumber(p.LOW)}` +
         (stats.delayed ? ` · ${formatNumber(stats.delayed)} delayed` : ''),
     );
-    const capacity = stats.workers.reduce((sum, w) => sum + w.concurrency, 0);
+    const capacity = stats.job_slots;
+    // A client key sees its own totals; the admin key the fleet's.
+    const totals =
+      stats.own ??
+      (stats.completed === undefined
+        ? undefined
+        : {
+            completed: stats.completed,
+            failed: stats.failed ?? 0,
+            cancelled: stats.cancelled ?? 0,
+          });
     this.set(
       'processing',
       formatNumber(stats.processing),
@@ -119,11 +129,13 @@ export class StatsPanel {
     this.set('workers', formatNumber(stats.live_workers), capacity ? `${capacity} job slots` : '');
     setText(
       this.totals,
-      `Totals: ${formatNumber(stats.completed)} completed · ${formatNumber(stats.failed)} failed · ${formatNumber(stats.cancelled)} cancelled`,
+      totals
+        ? `${stats.own ? 'Your jobs' : 'Totals'}: ${formatNumber(totals.completed)} completed · ${formatNumber(totals.failed)} failed · ${formatNumber(totals.cancelled)} cancelled`
+        : '',
     );
     setText(
       this.workers,
-      stats.workers
+      (stats.workers ?? [])
         .map((w) => `${w.host}:${w.pid} ${w.running}/${w.concurrency} (${w.generators.join(', ')})`)
         .join(' · '),
     );

@@ -132,19 +132,35 @@ export interface JsonSchema {
   examples?: unknown[];
 }
 
+/**
+ * GET /api/v1/queue/stats: `scope: client` for a client key (its own counts in `own`, no
+ * workers, no fleet totals), `scope: fleet` for the admin key or the metrics token.
+ */
 export interface QueueStats {
+  scope: 'client' | 'fleet';
   pending: number;
   delayed: number;
   processing: number;
-  completed: number;
-  failed: number;
-  cancelled: number;
+  /** The caller's own jobs (client key only). */
+  own?: {
+    pending: number;
+    processing: number;
+    completed: number;
+    failed: number;
+    cancelled: number;
+  };
+  /** Fleet totals (admin key / metrics token only). */
+  completed?: number;
+  failed?: number;
+  cancelled?: number;
   pending_by_priority: Record<'HIGH' | 'NORMAL' | 'LOW', number>;
   oldest_pending_job_age_seconds: number | null;
   average_processing_time_seconds: number | null;
   completed_last_minute: number;
   live_workers: number;
-  workers: {
+  job_slots: number;
+  /** Admin key / metrics token only. */
+  workers?: {
     id: string;
     host: string;
     pid: number;
