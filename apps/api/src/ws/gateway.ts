@@ -12,7 +12,7 @@ import {
 } from './client-messages.ts';
 import {
   createSocketGuard,
-  createTaskLimiter,
+  createTaskQueue,
   DEFAULT_SOCKET_LIMITS,
   type SocketGuard,
   type SocketLimits,
@@ -70,7 +70,7 @@ interface SocketState {
   batches: Map<string, BatchSubscription>;
   guard: SocketGuard;
   /** Runs this socket's snapshot loads, a few at a time. */
-  load: ReturnType<typeof createTaskLimiter>;
+  loads: ReturnType<typeof createTaskQueue>;
 }
 
 /**
@@ -115,32 +115,34 @@ export function createWebSocketGateway(options: GatewayOptions) {
   const hasRoom = (state: SocketState): boolean =>
     state.guard.admitSubscription(state.jobs.size + state.batches.size);
 
-  async function subscribe(socket: WebSocket, jobId: string): Promise<void> {
+  function subscribe(socket: WebSocket, jobId: string): void {
     const state = bySocket.get(socket);
-    const mine = state?.jobs;
-    if (!state || !mine || mine.has(jobId) || !hasRoom(state)) return;
+    if (!state || state.jobs.has(jobId) || !hasRoom(state)) return;
     const sub: Subscription = { socket, jobId, queued: true, pending: null, lastSeq: -1 };
-    mine.set(jobId, sub);
+    state.jobs.set(jobId, sub);
     addTo(byJob, jobId, sub);
+    state.loads.push(() => loadJob(state, sub));
+  }
 
-    let snapshot: JobEvent | null | undefined;
+  /** A job subscription's turn to load: its snapshot, then the events held meanwhile. */
+  async function loadJob(state: SocketState, sub: Subscription): Promise<void> {
+    const { socket, jobId } = sub;
+    // Unsubscribed (or the socket closed) while waiting: nothing to load.
+    if (state.jobs.get(jobId) !== sub) return;
+    sub.queued = false;
+    sub.pending = [];
+    let snapshot: JobEvent | null;
     try {
-      snapshot = await state.load(async () => {
-        // Unsubscribed (or the socket closed) while waiting: nothing to load.
-        if (mine.get(jobId) !== sub) return undefined;
-        sub.queued = false;
-        sub.pending = [];
-        return options.loadSnapshot(jobId, ownerOf(socket));
-      });
+      snapshot = await options.loadSnapshot(jobId, ownerOf(socket));
     } catch (error) {
       options.logger.warn('could not load a snapshot', { jobId, error: String(error) });
-      if (mine.get(jobId) !== sub) return;
+      if (state.jobs.get(jobId) !== sub) return;
       unsubscribe(socket, jobId);
       sendError(socket, 'service_unavailable', 'could not load the job, try again', jobId);
       return;
     }
     // Unsubscribed (or resubscribed) while loading: this load is no longer wanted.
-    if (snapshot === undefined || mine.get(jobId) !== sub) return;
+    if (state.jobs.get(jobId) !== sub) return;
     if (!snapshot) {
       unsubscribe(socket, jobId);
       sendError(socket, 'not_found', `job ${jobId} not found`, jobId);
@@ -164,11 +166,10 @@ export function createWebSocketGateway(options: GatewayOptions) {
    * Follows every job of a batch: one snapshot message (the batch and each job's snapshot),
    * then each job event of the batch that is newer than what that job's snapshot held.
    */
-  async function subscribeBatch(socket: WebSocket, batchId: string): Promise<void> {
+  function subscribeBatch(socket: WebSocket, batchId: string): void {
     const state = bySocket.get(socket);
-    const mine = state?.batches;
-    if (!state || !mine || mine.has(batchId)) return;
     const load = options.loadBatchSnapshot;
+    if (!state || state.batches.has(batchId)) return;
     if (!load) {
       sendError(
         socket,
@@ -187,17 +188,24 @@ export function createWebSocketGateway(options: GatewayOptions) {
       pending: null,
       lastSeq: new Map(),
     };
-    mine.set(batchId, sub);
+    state.batches.set(batchId, sub);
     addTo(byBatch, batchId, sub);
+    state.loads.push(() => loadBatch(state, sub, load));
+  }
 
-    let snapshot: { jobs: JobEvent[] } | null | undefined;
+  async function loadBatch(
+    state: SocketState,
+    sub: BatchSubscription,
+    load: BatchSnapshotLoader,
+  ): Promise<void> {
+    const { socket, batchId } = sub;
+    const mine = state.batches;
+    if (mine.get(batchId) !== sub) return;
+    sub.queued = false;
+    sub.pending = [];
+    let snapshot: { jobs: JobEvent[] } | null;
     try {
-      snapshot = await state.load(async () => {
-        if (mine.get(batchId) !== sub) return undefined;
-        sub.queued = false;
-        sub.pending = [];
-        return load(batchId, ownerOf(socket));
-      });
+      snapshot = await load(batchId, ownerOf(socket));
     } catch (error) {
       options.logger.warn('could not load a batch snapshot', { batchId, error: String(error) });
       if (mine.get(batchId) !== sub) return;
@@ -212,7 +220,7 @@ export function createWebSocketGateway(options: GatewayOptions) {
       return;
     }
     // Unsubscribed (or resubscribed) while loading: this load is no longer wanted.
-    if (snapshot === undefined || mine.get(batchId) !== sub) return;
+    if (mine.get(batchId) !== sub) return;
     if (!snapshot) {
       unsubscribeBatch(socket, batchId);
       sendError(socket, 'not_found', `batch ${batchId} not found`, undefined, batchId);
@@ -248,9 +256,9 @@ export function createWebSocketGateway(options: GatewayOptions) {
     }
     const message = parsed.data;
     if ('batch_id' in message) {
-      if (message.action === 'subscribe') void subscribeBatch(socket, message.batch_id);
+      if (message.action === 'subscribe') subscribeBatch(socket, message.batch_id);
       else unsubscribeBatch(socket, message.batch_id);
-    } else if (message.action === 'subscribe') void subscribe(socket, message.job_id);
+    } else if (message.action === 'subscribe') subscribe(socket, message.job_id);
     else unsubscribe(socket, message.job_id);
   }
 
@@ -260,7 +268,7 @@ export function createWebSocketGateway(options: GatewayOptions) {
       jobs: new Map(),
       batches: new Map(),
       guard,
-      load: createTaskLimiter(limits.concurrentSnapshots),
+      loads: createTaskQueue(limits.concurrentSnapshots),
     });
     owners.set(socket, owner);
     socketsPerKey.set(owner.keyId, (socketsPerKey.get(owner.keyId) ?? 0) + 1);
@@ -272,6 +280,7 @@ export function createWebSocketGateway(options: GatewayOptions) {
     socket.on('error', () => socket.terminate());
     socket.on('close', () => {
       const mine = bySocket.get(socket);
+      mine?.loads.clear();
       for (const jobId of [...(mine?.jobs.keys() ?? [])]) unsubscribe(socket, jobId);
       for (const batchId of [...(mine?.batches.keys() ?? [])]) unsubscribeBatch(socket, batchId);
       bySocket.delete(socket);
@@ -284,7 +293,7 @@ export function createWebSocketGateway(options: GatewayOptions) {
     if (inPath) {
       // Checked like an id in a message: malformed %-encoding must not throw out of here.
       const jobId = messageId.safeParse(safeDecode(inPath));
-      if (jobId.success) void subscribe(socket, jobId.data);
+      if (jobId.success) subscribe(socket, jobId.data);
       else sendError(socket, 'validation_failed', 'the job id in the path is not valid');
     }
   });

@@ -53,19 +53,35 @@ export function createTokenBucket(perSecond: number, burst: number, now = () => 
   };
 }
 
-/** Runs at most `limit` tasks at once, the rest in order as slots free up. */
-export function createTaskLimiter(limit: number) {
+/**
+ * Runs at most `limit` tasks at once, the rest in order as slots free up. A waiting task is
+ * one closure in an array (no promise), so a socket's full cap of waiting loads costs little.
+ */
+export function createTaskQueue(limit: number) {
   let running = 0;
-  const waiting: (() => void)[] = [];
-  return async function run<T>(task: () => Promise<T>): Promise<T> {
-    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-    running += 1;
-    try {
-      return await task();
-    } finally {
-      running -= 1;
-      waiting.shift()?.();
+  let waiting: (() => Promise<void>)[] = [];
+  const pump = (): void => {
+    while (running < limit && waiting.length > 0) {
+      const task = waiting.shift()!;
+      running += 1;
+      void task()
+        .catch(() => undefined)
+        .finally(() => {
+          running -= 1;
+          pump();
+        });
     }
+  };
+  return {
+    /** Queues a task; it must handle its own errors (a rejection is ignored). */
+    push(task: () => Promise<void>): void {
+      waiting.push(task);
+      pump();
+    },
+    /** Drops the tasks not started yet (the socket closed). */
+    clear(): void {
+      waiting = [];
+    },
   };
 }
 
