@@ -3,6 +3,7 @@ import { commonEnvSchema, envBoolean, envList, parseEnv } from '@genq/core';
 import { generatorModulesEnvShape, limitsEnvShape } from '@genq/generators';
 import { schedulingEnvShape, webhookEnvShape } from '@genq/queue';
 import { DEFAULT_MAX_BATCH_SIZE } from './batches/batch-schemas.ts';
+import { DEFAULT_SOCKET_LIMITS } from './ws/socket-limits.ts';
 
 const apiEnvSchema = commonEnvSchema.extend({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -43,6 +44,19 @@ const apiEnvSchema = commonEnvSchema.extend({
   GENQ_CORS_ORIGINS: envList,
   /** Open WebSockets one API key may hold. */
   GENQ_WS_MAX_SOCKETS_PER_KEY: z.coerce.number().int().min(1).default(100),
+  /** Job and batch subscriptions one WebSocket may hold; one more closes it (1008). */
+  GENQ_WS_MAX_SUBSCRIPTIONS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULT_SOCKET_LIMITS.maxSubscriptions),
+  /** Messages per second one WebSocket may send, sustained; above it, it is closed (1008)… */
+  GENQ_WS_MESSAGES_PER_SECOND: z.coerce
+    .number()
+    .min(1)
+    .default(DEFAULT_SOCKET_LIMITS.messagesPerSecond),
+  /** …after a burst of this many at once (enough to resubscribe GENQ_WS_MAX_SUBSCRIPTIONS). */
+  GENQ_WS_MESSAGE_BURST: z.coerce.number().int().min(1).default(DEFAULT_SOCKET_LIMITS.messageBurst),
   /** When set, GET /metrics and GET /status need `Authorization: Bearer <token>`; open otherwise. */
   GENQ_METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   /** GET /api/v1/health: disk_space is degraded below this percentage free in GENQ_ARTIFACTS_DIR… */

@@ -78,6 +78,11 @@ const api = await startApiServer(
       },
     },
     maxSocketsPerKey: config.GENQ_WS_MAX_SOCKETS_PER_KEY,
+    socketLimits: {
+      maxSubscriptions: config.GENQ_WS_MAX_SUBSCRIPTIONS,
+      messagesPerSecond: config.GENQ_WS_MESSAGES_PER_SECOND,
+      messageBurst: config.GENQ_WS_MESSAGE_BURST,
+    },
     metricsToken: config.GENQ_METRICS_TOKEN,
     diskThresholds: {
       degradedPercent: config.GENQ_HEALTH_DISK_DEGRADED_PERCENT,

@@ -40,6 +40,7 @@ import { createQueueStats } from './queue/queue-stats.ts';
 import { createApiJobQueue } from './queue/scheduling.ts';
 import { createWebhookTargets } from './webhooks/webhook-targets.ts';
 import { createWebSocketGateway } from './ws/gateway.ts';
+import type { SocketLimits } from './ws/socket-limits.ts';
 
 export interface ApiServerDeps {
   db: Database;
@@ -62,6 +63,8 @@ export interface ApiServerDeps {
   http: HttpSettings;
   /** Open WebSockets one API key may hold. */
   maxSocketsPerKey?: number;
+  /** GENQ_WS_MAX_SUBSCRIPTIONS, GENQ_WS_MESSAGES_PER_SECOND, GENQ_WS_MESSAGE_BURST. */
+  socketLimits?: Partial<SocketLimits>;
   version: string;
   /** GENQ_SCHEDULING and its settings; absent = strict (BullMQ priorities only). */
   scheduling?: SchedulingSettings;
@@ -224,6 +227,7 @@ export async function startApiServer(deps: ApiServerDeps, port: number, host = '
         : null;
     },
     maxSocketsPerKey: deps.maxSocketsPerKey,
+    limits: deps.socketLimits,
     loadSnapshot: (id, clientId) => jobs.snapshot(id, clientId),
     loadBatchSnapshot: (id, clientId) => batches.snapshot(id, clientId),
     logger: deps.logger,

@@ -158,6 +158,18 @@ export function createJobsRepository(db: Database) {
     const byId = new Map(rows.map((row) => [row.id, row]));
     return items.map((item) => byId.get(item.guard.id) ?? null);
   };
+  // Reads of many jobs at once (WebSocket snapshots) share statements: one per round trip.
+  const findByIdShared = coalesce<string, JobRecord | null>({
+    key: (id) => id,
+    runOne: (id) => db.job.findUnique({ where: { id } }),
+    runMany: async (ids) => {
+      const rows = await db.job.findMany({ where: { id: { in: ids } } });
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.map((id) => byId.get(id) ?? null);
+    },
+    maxBatch: 200,
+  });
+
   const markCompleted = coalesce<{ guard: AttemptGuard; result: JobResult }, JobRecord | null>({
     key: (item) => item.guard.id,
     runOne: async (item) => (await completeMany([item]))[0] ?? null,
@@ -239,6 +251,9 @@ export function createJobsRepository(db: Database) {
     async findById(id: string): Promise<JobRecord | null> {
       return db.job.findUnique({ where: { id } });
     },
+
+    /** As findById; calls made while one is in flight share the next statement. */
+    findByIdShared,
 
     async findByIdempotencyKey(clientId: string | null, key: string): Promise<JobRecord | null> {
       return db.job.findFirst({ where: { clientId, idempotencyKey: key } });

@@ -4,7 +4,12 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import winston from 'winston';
-import { startApiServer, type ApiServer, type RateLimitSettings } from '@genq/api';
+import {
+  startApiServer,
+  type ApiServer,
+  type RateLimitSettings,
+  type SocketLimits,
+} from '@genq/api';
 import type { Logger } from '@genq/core';
 import {
   createDatabase,
@@ -54,6 +59,8 @@ export interface StackOptions {
   maxBodyBytes?: number;
   maxBatchSize?: number;
   maxSocketsPerKey?: number;
+  /** Per-WebSocket caps of the API (default: production's, DEFAULT_SOCKET_LIMITS). */
+  socketLimits?: Partial<SocketLimits>;
   /** Defaults to REDIS_URL or the local Redis. */
   redisUrl?: string;
   lockDurationMs?: number;
@@ -233,6 +240,7 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
         },
       },
       maxSocketsPerKey: options.maxSocketsPerKey,
+      socketLimits: options.socketLimits,
       scheduling,
       version: 'test',
       webhooks: { allowlist: webhookAllowlist, retry: webhookRetry },

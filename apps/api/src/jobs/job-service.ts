@@ -157,7 +157,7 @@ export function createJobService(deps: JobServiceDeps) {
      */
     async snapshot(id: string, clientId: string): Promise<JobEvent | null> {
       const [job, live] = await Promise.all([
-        UUID.test(id) ? deps.jobs.findById(id) : null,
+        UUID.test(id) ? deps.jobs.findByIdShared(id) : null,
         readJobState(deps.redis, deps.keys, id).catch(() => null),
       ]);
       if (!job || job.clientId !== clientId) return null;

@@ -98,8 +98,23 @@ Server messages:
 - \`{"type":"error","job_id":null,"error":{"code":"validation_failed","message":"…"}}\` answers a
   message that is not JSON or not one of the above; \`not_found\` a job or batch of another client.
 
-Close codes: 1009 message too big, 4401 key revoked or client disabled, 1001 server shutting
-down. The server pings every 30 s and drops a socket that did not answer the previous ping.`;
+Limits per socket (each message carries one id; there is no multi-id message):
+
+- At most \`GENQ_WS_MAX_SUBSCRIPTIONS\` (1,000) job and batch subscriptions held at once; a batch
+  counts as one, an id already followed takes no more room, an unsubscribe or a \`not_found\` frees
+  room. One more gets \`{"type":"error","job_id":null,"error":{"code":"too_many_subscriptions",…}}\`,
+  then the socket is closed with 1008 and reason \`too_many_subscriptions\`.
+- At most \`GENQ_WS_MESSAGES_PER_SECOND\` (100) messages per second, after a burst of
+  \`GENQ_WS_MESSAGE_BURST\` (1,000, enough to resubscribe everything after a reconnect); pings
+  count too. Above it: the error code \`rate_limited\`, then a close with 1008 and reason
+  \`rate_limited\`. After a 1008 close the server ignores further messages and cuts the socket if
+  the close handshake is not completed within a second.
+- Snapshots load a few at a time per socket (events of a subscription still waiting are not held:
+  its snapshot is newer); a socket that leaves more than 16 MiB unread is dropped.
+
+Close codes: 1008 over a limit above, 1009 message too big, 4401 key revoked or client disabled,
+1001 server shutting down. The server pings every 30 s and drops a socket that did not answer the
+previous ping.`;
 
 const exampleId = '0194b8a2-7c3e-7d4f-9a1b-2c3d4e5f6a7b';
 

@@ -1,8 +1,31 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
-import { z } from 'zod';
 import type { JobEvent, Logger } from '@genq/core';
+import {
+  clientMessageSchema,
+  errorMessage,
+  INVALID_MESSAGE,
+  messageId,
+  refuseUpgrade,
+  safeDecode,
+} from './client-messages.ts';
+import {
+  createSocketGuard,
+  createTaskQueue,
+  DEFAULT_SOCKET_LIMITS,
+  type SocketGuard,
+  type SocketLimits,
+} from './socket-limits.ts';
+import {
+  addTo,
+  deliver,
+  deliverToBatch,
+  removeFrom,
+  type BatchSubscription,
+  type Send,
+  type Subscription,
+} from './subscriptions.ts';
 
 /** Who a socket belongs to: it may follow only its client's jobs and batches. */
 export interface SocketOwner {
@@ -38,48 +61,27 @@ export interface GatewayOptions {
   maxPayloadBytes?: number;
   /** Pings every interval; a socket that did not answer the previous ping is dropped. */
   pingIntervalMs?: number;
+  /** Per-socket caps (socket-limits.ts); unset ones take DEFAULT_SOCKET_LIMITS. */
+  limits?: Partial<SocketLimits>;
 }
 
-const action = z.enum(['subscribe', 'unsubscribe']);
-const id = z.string().min(1).max(64);
-const clientMessageSchema = z.union([
-  z.object({ action, job_id: id }).strict(),
-  z.object({ action, batch_id: id }).strict(),
-]);
-
-/** An event as sent: the JSON received from Redis, encoded once for every socket. */
-type Payload = string | Buffer;
-
-interface Subscription {
-  socket: WebSocket;
-  jobId: string;
-  /** Until the snapshot is sent, events are held here. */
-  pending: { event: JobEvent; raw: Payload }[] | null;
-  lastSeq: number;
-}
-
-/** A socket following every job of a batch; each job keeps its own sequence. */
-interface BatchSubscription {
-  socket: WebSocket;
-  batchId: string;
-  /** Until the snapshot is sent, events are held here. */
-  pending: { event: JobEvent; raw: Payload }[] | null;
-  /** Per job id: the seq of the latest state sent. */
-  lastSeq: Map<string, number>;
-}
-
-interface SocketSubscriptions {
+interface SocketState {
   jobs: Map<string, Subscription>;
   batches: Map<string, BatchSubscription>;
+  guard: SocketGuard;
+  /** Runs this socket's snapshot loads, a few at a time. */
+  loads: ReturnType<typeof createTaskQueue>;
 }
 
 /**
  * WebSocket layer on the API's HTTP server (`/ws` and `/ws/:jobId`). The process receives
  * every job event once from Redis and fans it out to the sockets subscribed to that job or
  * to its batch. A subscription starts with a snapshot; later events are forwarded only if
- * newer (seq, per job).
+ * newer (seq, per job). Each socket is bounded (socket-limits.ts): its subscriptions, its
+ * message rate, its snapshot loads in flight and what it leaves unread.
  */
 export function createWebSocketGateway(options: GatewayOptions) {
+  const limits: SocketLimits = { ...DEFAULT_SOCKET_LIMITS, ...options.limits };
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxPayloadBytes ?? 16 * 1024,
@@ -87,14 +89,16 @@ export function createWebSocketGateway(options: GatewayOptions) {
   });
   const byJob = new Map<string, Set<Subscription>>();
   const byBatch = new Map<string, Set<BatchSubscription>>();
-  const bySocket = new Map<WebSocket, SocketSubscriptions>();
+  const bySocket = new Map<WebSocket, SocketState>();
   const owners = new Map<WebSocket, SocketOwner>();
   const socketsPerKey = new Map<string, number>();
   const maxSocketsPerKey = options.maxSocketsPerKey ?? 100;
   const alive = new WeakSet<WebSocket>();
 
-  const send = (socket: WebSocket, data: Payload): void => {
-    if (socket.readyState === WebSocket.OPEN) socket.send(data, { binary: false });
+  const send: Send = (socket, data) => {
+    if (socket.readyState !== WebSocket.OPEN) return;
+    if (bySocket.get(socket)?.guard.canSend() === false) return;
+    socket.send(data, { binary: false });
   };
   const sendError = (
     socket: WebSocket,
@@ -102,38 +106,43 @@ export function createWebSocketGateway(options: GatewayOptions) {
     message: string,
     jobId?: string,
     batchId?: string,
-  ): void =>
-    send(
-      socket,
-      JSON.stringify({
-        type: 'error',
-        job_id: jobId ?? null,
-        ...(batchId ? { batch_id: batchId } : {}),
-        error: { code, message },
-      }),
-    );
+  ): void => send(socket, errorMessage(code, message, jobId, batchId));
 
   /** The client id a socket acts for (set at the authenticated upgrade). */
   const ownerOf = (socket: WebSocket): string => owners.get(socket)?.clientId ?? '';
 
-  async function subscribe(socket: WebSocket, jobId: string): Promise<void> {
-    const mine = bySocket.get(socket)?.jobs;
-    if (!mine || mine.has(jobId)) return;
-    const sub: Subscription = { socket, jobId, pending: [], lastSeq: -1 };
-    mine.set(jobId, sub);
-    let set = byJob.get(jobId);
-    if (!set) byJob.set(jobId, (set = new Set()));
-    set.add(sub);
+  /** Room for one more subscription on the socket; if not, the socket is being closed. */
+  const hasRoom = (state: SocketState): boolean =>
+    state.guard.admitSubscription(state.jobs.size + state.batches.size);
 
+  function subscribe(socket: WebSocket, jobId: string): void {
+    const state = bySocket.get(socket);
+    if (!state || state.jobs.has(jobId) || !hasRoom(state)) return;
+    const sub: Subscription = { socket, jobId, queued: true, pending: null, lastSeq: -1 };
+    state.jobs.set(jobId, sub);
+    addTo(byJob, jobId, sub);
+    state.loads.push(() => loadJob(state, sub));
+  }
+
+  /** A job subscription's turn to load: its snapshot, then the events held meanwhile. */
+  async function loadJob(state: SocketState, sub: Subscription): Promise<void> {
+    const { socket, jobId } = sub;
+    // Unsubscribed (or the socket closed) while waiting: nothing to load.
+    if (state.jobs.get(jobId) !== sub) return;
+    sub.queued = false;
+    sub.pending = [];
     let snapshot: JobEvent | null;
     try {
       snapshot = await options.loadSnapshot(jobId, ownerOf(socket));
     } catch (error) {
       options.logger.warn('could not load a snapshot', { jobId, error: String(error) });
+      if (state.jobs.get(jobId) !== sub) return;
       unsubscribe(socket, jobId);
       sendError(socket, 'service_unavailable', 'could not load the job, try again', jobId);
       return;
     }
+    // Unsubscribed (or resubscribed) while loading: this load is no longer wanted.
+    if (state.jobs.get(jobId) !== sub) return;
     if (!snapshot) {
       unsubscribe(socket, jobId);
       sendError(socket, 'not_found', `job ${jobId} not found`, jobId);
@@ -143,26 +152,25 @@ export function createWebSocketGateway(options: GatewayOptions) {
     sub.pending = null;
     sub.lastSeq = snapshot.seq;
     send(socket, JSON.stringify(snapshot));
-    for (const { event, raw } of held) deliver(sub, event, raw);
+    for (const { event, raw } of held) deliver(sub, event, raw, send);
   }
 
   function unsubscribe(socket: WebSocket, jobId: string): void {
     const sub = bySocket.get(socket)?.jobs.get(jobId);
     if (!sub) return;
     bySocket.get(socket)?.jobs.delete(jobId);
-    const set = byJob.get(jobId);
-    set?.delete(sub);
-    if (set?.size === 0) byJob.delete(jobId);
+    removeFrom(byJob, jobId, sub);
   }
 
   /**
    * Follows every job of a batch: one snapshot message (the batch and each job's snapshot),
    * then each job event of the batch that is newer than what that job's snapshot held.
    */
-  async function subscribeBatch(socket: WebSocket, batchId: string): Promise<void> {
-    const mine = bySocket.get(socket)?.batches;
-    if (!mine || mine.has(batchId)) return;
-    if (!options.loadBatchSnapshot) {
+  function subscribeBatch(socket: WebSocket, batchId: string): void {
+    const state = bySocket.get(socket);
+    const load = options.loadBatchSnapshot;
+    if (!state || state.batches.has(batchId)) return;
+    if (!load) {
       sendError(
         socket,
         'validation_failed',
@@ -172,15 +180,32 @@ export function createWebSocketGateway(options: GatewayOptions) {
       );
       return;
     }
-    const sub: BatchSubscription = { socket, batchId, pending: [], lastSeq: new Map() };
-    mine.set(batchId, sub);
-    let set = byBatch.get(batchId);
-    if (!set) byBatch.set(batchId, (set = new Set()));
-    set.add(sub);
+    if (!hasRoom(state)) return;
+    const sub: BatchSubscription = {
+      socket,
+      batchId,
+      queued: true,
+      pending: null,
+      lastSeq: new Map(),
+    };
+    state.batches.set(batchId, sub);
+    addTo(byBatch, batchId, sub);
+    state.loads.push(() => loadBatch(state, sub, load));
+  }
 
+  async function loadBatch(
+    state: SocketState,
+    sub: BatchSubscription,
+    load: BatchSnapshotLoader,
+  ): Promise<void> {
+    const { socket, batchId } = sub;
+    const mine = state.batches;
+    if (mine.get(batchId) !== sub) return;
+    sub.queued = false;
+    sub.pending = [];
     let snapshot: { jobs: JobEvent[] } | null;
     try {
-      snapshot = await options.loadBatchSnapshot(batchId, ownerOf(socket));
+      snapshot = await load(batchId, ownerOf(socket));
     } catch (error) {
       options.logger.warn('could not load a batch snapshot', { batchId, error: String(error) });
       if (mine.get(batchId) !== sub) return;
@@ -205,47 +230,19 @@ export function createWebSocketGateway(options: GatewayOptions) {
     sub.pending = null;
     for (const job of snapshot.jobs) sub.lastSeq.set(job.job_id, job.seq);
     send(socket, JSON.stringify(snapshot));
-    for (const { event, raw } of held) deliverToBatch(sub, event, raw);
+    for (const { event, raw } of held) deliverToBatch(sub, event, raw, send);
   }
 
   function unsubscribeBatch(socket: WebSocket, batchId: string): void {
     const sub = bySocket.get(socket)?.batches.get(batchId);
     if (!sub) return;
     bySocket.get(socket)?.batches.delete(batchId);
-    const set = byBatch.get(batchId);
-    set?.delete(sub);
-    if (set?.size === 0) byBatch.delete(batchId);
+    removeFrom(byBatch, batchId, sub);
   }
 
-  /** Sends the event if it is newer than what the subscriber has; true when sent. */
-  function deliver(sub: Subscription, event: JobEvent, raw: Payload): boolean {
-    if (sub.pending) {
-      sub.pending.push({ event, raw });
-      return false;
-    }
-    if (event.seq <= sub.lastSeq) return false;
-    sub.lastSeq = event.seq;
-    send(sub.socket, raw);
-    return true;
-  }
-
-  /** As `deliver`, per job of the batch; `skip` is set when the socket already got it. */
-  function deliverToBatch(
-    sub: BatchSubscription,
-    event: JobEvent,
-    raw: Payload,
-    skip = false,
-  ): void {
-    if (sub.pending) {
-      sub.pending.push({ event, raw });
-      return;
-    }
-    if (event.seq <= (sub.lastSeq.get(event.job_id) ?? -1)) return;
-    sub.lastSeq.set(event.job_id, event.seq);
-    if (!skip) send(sub.socket, raw);
-  }
-
+  /** One client message: constant work (a 16 KiB parse at most), then at most one load queued. */
   function onMessage(socket: WebSocket, data: RawData): void {
+    if (!bySocket.get(socket)?.guard.admit()) return;
     let parsed: ReturnType<typeof clientMessageSchema.safeParse>;
     try {
       parsed = clientMessageSchema.safeParse(JSON.parse(data.toString()));
@@ -254,31 +251,36 @@ export function createWebSocketGateway(options: GatewayOptions) {
       return;
     }
     if (!parsed.success) {
-      sendError(
-        socket,
-        'validation_failed',
-        'expected {"action":"subscribe"|"unsubscribe","job_id":"..."} or {…,"batch_id":"..."}',
-      );
+      sendError(socket, 'validation_failed', INVALID_MESSAGE);
       return;
     }
     const message = parsed.data;
     if ('batch_id' in message) {
-      if (message.action === 'subscribe') void subscribeBatch(socket, message.batch_id);
+      if (message.action === 'subscribe') subscribeBatch(socket, message.batch_id);
       else unsubscribeBatch(socket, message.batch_id);
-    } else if (message.action === 'subscribe') void subscribe(socket, message.job_id);
+    } else if (message.action === 'subscribe') subscribe(socket, message.job_id);
     else unsubscribe(socket, message.job_id);
   }
 
   wss.on('connection', (socket: WebSocket, request: IncomingMessage, owner: SocketOwner) => {
-    bySocket.set(socket, { jobs: new Map(), batches: new Map() });
+    const guard = createSocketGuard(socket, limits);
+    bySocket.set(socket, {
+      jobs: new Map(),
+      batches: new Map(),
+      guard,
+      loads: createTaskQueue(limits.concurrentSnapshots),
+    });
     owners.set(socket, owner);
     socketsPerKey.set(owner.keyId, (socketsPerKey.get(owner.keyId) ?? 0) + 1);
     alive.add(socket);
     socket.on('pong', () => alive.add(socket));
+    // ws answers pings itself; they count against the message rate all the same.
+    socket.on('ping', () => guard.admit());
     socket.on('message', (data) => onMessage(socket, data));
     socket.on('error', () => socket.terminate());
     socket.on('close', () => {
       const mine = bySocket.get(socket);
+      mine?.loads.clear();
       for (const jobId of [...(mine?.jobs.keys() ?? [])]) unsubscribe(socket, jobId);
       for (const batchId of [...(mine?.batches.keys() ?? [])]) unsubscribeBatch(socket, batchId);
       bySocket.delete(socket);
@@ -290,8 +292,8 @@ export function createWebSocketGateway(options: GatewayOptions) {
     const inPath = /^\/ws\/([^/?]+)/.exec(request.url ?? '')?.[1];
     if (inPath) {
       // Checked like an id in a message: malformed %-encoding must not throw out of here.
-      const jobId = id.safeParse(safeDecode(inPath));
-      if (jobId.success) void subscribe(socket, jobId.data);
+      const jobId = messageId.safeParse(safeDecode(inPath));
+      if (jobId.success) subscribe(socket, jobId.data);
       else sendError(socket, 'validation_failed', 'the job id in the path is not valid');
     }
   });
@@ -317,9 +319,15 @@ export function createWebSocketGateway(options: GatewayOptions) {
         .authenticate(request)
         .then(
           (owner) => {
-            if (!owner) return refuse(socket, 401, 'Unauthorized', 'a valid API key is required');
+            if (!owner)
+              return refuseUpgrade(socket, 401, 'Unauthorized', 'a valid API key is required');
             if ((socketsPerKey.get(owner.keyId) ?? 0) >= maxSocketsPerKey) {
-              return refuse(socket, 429, 'Too Many Requests', 'too many open sockets for this key');
+              return refuseUpgrade(
+                socket,
+                429,
+                'Too Many Requests',
+                'too many open sockets for this key',
+              );
             }
             wss.handleUpgrade(request, socket, head, (ws) =>
               wss.emit('connection', ws, request, owner),
@@ -327,7 +335,7 @@ export function createWebSocketGateway(options: GatewayOptions) {
           },
           (error: unknown) => {
             options.logger.warn('WebSocket authentication failed', { error: String(error) });
-            refuse(socket, 503, 'Service Unavailable', 'try again later');
+            refuseUpgrade(socket, 503, 'Service Unavailable', 'try again later');
           },
         )
         .catch((error: unknown) => {
@@ -358,10 +366,10 @@ export function createWebSocketGateway(options: GatewayOptions) {
       // A socket following both a job and its batch gets each event once.
       const sentTo = batchSubs ? new Set<WebSocket>() : null;
       for (const sub of jobSubs ?? []) {
-        if (deliver(sub, event, data)) sentTo?.add(sub.socket);
+        if (deliver(sub, event, data, send)) sentTo?.add(sub.socket);
       }
       for (const sub of batchSubs ?? []) {
-        deliverToBatch(sub, event, data, sentTo?.has(sub.socket) ?? false);
+        deliverToBatch(sub, event, data, send, sentTo?.has(sub.socket) ?? false);
       }
     },
     /** True while any socket follows a job or a batch: only then are events worth parsing. */
@@ -376,27 +384,3 @@ export function createWebSocketGateway(options: GatewayOptions) {
 }
 
 export type WebSocketGateway = ReturnType<typeof createWebSocketGateway>;
-
-/** `decodeURIComponent`, or null for malformed percent-encoding. */
-function safeDecode(value: string): string | null {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return null;
-  }
-}
-
-/** Answers an upgrade request with an HTTP error, before any WebSocket handshake. */
-function refuse(socket: Duplex, status: number, reason: string, message: string): void {
-  const body = JSON.stringify({
-    error: {
-      code:
-        status === 401 ? 'unauthorized' : status === 429 ? 'rate_limited' : 'service_unavailable',
-      message,
-      details: [],
-    },
-  });
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
-}

@@ -186,6 +186,9 @@ describe('OpenAPI document', () => {
     expect(text).toContain('genq.key.');
     expect(text).toContain('batch_snapshot');
     expect(text).toContain('1009');
+    for (const limit of ['GENQ_WS_MAX_SUBSCRIPTIONS', 'too_many_subscriptions', 'rate_limited']) {
+      expect(text).toContain(limit);
+    }
   });
 
   it('documents responses that match what the running stack answers', async () => {
