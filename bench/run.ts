@@ -16,6 +16,7 @@ import { describeMachine, type Machine } from './lib/machine.ts';
 import type { Row, Scenario } from './lib/scenario.ts';
 import { healthUnderLoad } from './scenarios/health.ts';
 import { highPriority } from './scenarios/high-priority.ts';
+import { isolation } from './scenarios/isolation.ts';
 import { oneJob } from './scenarios/one-job.ts';
 import { progressRelay } from './scenarios/progress-relay.ts';
 import { throughput } from './scenarios/throughput.ts';
@@ -28,6 +29,7 @@ const SCENARIOS: Scenario[] = [
   healthUnderLoad,
   highPriority,
   webSocketMemory,
+  isolation,
 ];
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -3,7 +3,6 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { ValidationError, type Logger } from '@genq/core';
 import { COST_CAP, satAdd, satMul } from '../src/cost.ts';
@@ -63,7 +62,6 @@ describe('pattern measure (from the tree, nothing expanded)', () => {
 
   it('saturates instead of overflowing, and never loops', () => {
     const deep = `${'('.repeat(60)}a${'{1000})'.repeat(60)}`;
-    const started = performance.now();
     const measure = measurePattern(deep);
     expect(measure.maxLength).toBe(COST_CAP);
     expect(measure.steps).toBe(COST_CAP);
@@ -71,9 +69,6 @@ describe('pattern measure (from the tree, nothing expanded)', () => {
     expect(measurePattern(`(${deep}){0}`).maxLength).toBe(0);
     const stars = `${'('.repeat(200)}a${')*'.repeat(200)}`;
     expect(measurePattern(stars).maxLength).toBe(COST_CAP);
-    console.log(
-      `measured 60 nested {1000} and 200 nested * in ${(performance.now() - started).toFixed(1)} ms`,
-    );
   });
 
   it('counts steps even where nothing is written: empty repeats cost time too', () => {
@@ -122,11 +117,7 @@ describe('patterns refused at submission, naming the field', () => {
     for (const source of ['(a+)+b', '(a|a)*c', '(a*)*b', '(\\w+\\.)+com']) {
       const pattern = compilePattern(source);
       const hostile = 'a'.repeat(100_000);
-      const started = performance.now();
       expect(pattern.matches(hostile)).toBe(false);
-      console.log(
-        `/${source}/ against 100,000 characters: ${(performance.now() - started).toFixed(1)} ms`,
-      );
     }
   });
 });
@@ -186,24 +177,6 @@ describe('test-data worst case at submission', () => {
         ],
       }),
     ).not.toThrow();
-  });
-
-  it('stays fast on the worst inputs it must read (measured, not asserted)', () => {
-    const fields = Array.from({ length: 200 }, (_, i) => ({
-      name: `p${i}`,
-      type: 'pattern',
-      pattern: `${'(a{10}|b+|[^x]{2,9})'.repeat(20)}${'((c*)*)'.repeat(10)}`.slice(0, 500),
-    }));
-    const tables = Array.from({ length: 20 }, (_, i) => ({ name: `t${i}`, rows: 1, fields }));
-    const started = performance.now();
-    try {
-      registry.parseInput('test-data', { tables });
-    } catch {
-      // refused or not: only the time is of interest
-    }
-    console.log(
-      `validated 4,000 500-character patterns in ${(performance.now() - started).toFixed(0)} ms`,
-    );
   });
 });
 

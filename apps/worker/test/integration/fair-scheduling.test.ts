@@ -11,7 +11,13 @@ import {
   type PerTier,
   type SchedulingSettings,
 } from '@genq/queue';
-import { startTestStack, waitUntil, type TestClient, type TestStack } from '@genq/test-utils';
+import {
+  requestJson,
+  startTestStack,
+  waitUntil,
+  type TestClient,
+  type TestStack,
+} from '@genq/test-utils';
 
 const TIER_PRIORITY = {
   premium: PRIORITIES.HIGH,
@@ -162,10 +168,12 @@ describe('weighted shares across tiers', () => {
     for (const tier of ['free', 'standard', 'premium'] as const) {
       await submitBulk(stack, scheduler, clients[tier], tier, 2_000);
     }
-    const stats = await stack.http<{
+    const stats = await requestJson<{
       pending: number;
       scheduling: { mode: string; tiers: Record<string, { waiting: number }> };
-    }>('GET', '/api/v1/queue/stats');
+    }>('GET', `${stack.url}/api/v1/queue/stats`, undefined, {
+      authorization: `Bearer ${stack.adminKey}`,
+    });
     expect(stats.body.pending).toBe(6_000);
     expect(stats.body.scheduling.mode).toBe('fair');
     expect(stats.body.scheduling.tiers.free!.waiting).toBe(2_000);
@@ -233,9 +241,13 @@ describe('per-client concurrency caps', () => {
     expect(otherDuring.length).toBeGreaterThan(50);
     expect(maxOverlap(rows)).toBeGreaterThanOrEqual(6);
     // Every slot was given back.
-    const busy = await stack.http<{ scheduling: { clients: { running: number }[] } }>(
+    const busy = await requestJson<{ scheduling: { clients: { running: number }[] } }>(
       'GET',
-      '/api/v1/queue/stats',
+      `${stack.url}/api/v1/queue/stats`,
+      undefined,
+      {
+        authorization: `Bearer ${stack.adminKey}`,
+      },
     );
     expect(busy.body.scheduling.clients.every((c) => c.running === 0)).toBe(true);
   }, 120_000);
@@ -276,11 +288,13 @@ describe('lifecycle under fair scheduling: positions, cancellation, aging, repai
     expect(await scheduler.changeLane('noop', aIds[999]!, PRIORITIES.NORMAL)).toBe(true);
     expect(await position(aIds[999]!, a)).toBe(0);
 
-    const stats = await stack.http<{
+    const stats = await requestJson<{
       pending: number;
       pending_by_priority: Record<string, number>;
       scheduling: { clients: { client_id: string; waiting: number }[] };
-    }>('GET', '/api/v1/queue/stats');
+    }>('GET', `${stack.url}/api/v1/queue/stats`, undefined, {
+      authorization: `Bearer ${stack.adminKey}`,
+    });
     expect(stats.body.pending).toBe(1_002);
     expect(stats.body.pending_by_priority).toEqual({ HIGH: 0, NORMAL: 1, LOW: 1_001 });
     expect(stats.body.scheduling.clients[0]).toMatchObject({
