@@ -107,22 +107,22 @@ export interface OwnJobCounts {
  * drains, how many job slots are live), without any worker's or other client's identity or
  * counts.
  */
-export interface ClientQueueStats {
-  scope: 'client';
-  own: OwnJobCounts;
-  pending: number;
-  delayed: number;
-  processing: number;
-  pending_by_priority: ByPriority;
-  oldest_pending_job_age_seconds: number | null;
-  average_processing_time_seconds: number | null;
-  completed_last_minute: number;
-  live_workers: number;
-  job_slots: number;
-  queues: Record<string, Omit<GeneratorQueueStats, 'completed' | 'failed' | 'cancelled'>>;
-  scheduling: Pick<SchedulingStats, 'mode' | 'weights' | 'tiers'>;
-  timestamp: string;
-}
+export type ClientQueueStats = { scope: 'client'; own: OwnJobCounts } & Pick<
+  QueueStats,
+  | 'pending'
+  | 'delayed'
+  | 'processing'
+  | 'pending_by_priority'
+  | 'oldest_pending_job_age_seconds'
+  | 'average_processing_time_seconds'
+  | 'completed_last_minute'
+  | 'live_workers'
+  | 'job_slots'
+  | 'timestamp'
+> & {
+    queues: Record<string, Omit<GeneratorQueueStats, 'completed' | 'failed' | 'cancelled'>>;
+    scheduling: Pick<SchedulingStats, 'mode' | 'weights' | 'tiers'>;
+  };
 
 /** The part of the fleet's stats a client may see (see ClientQueueStats). */
 export function clientView(fleet: QueueStats, own: OwnJobCounts): ClientQueueStats {

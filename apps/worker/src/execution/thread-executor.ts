@@ -2,7 +2,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { watchAttempt } from './attempt-watch.ts';
 import type { ExecutionOutcome, Executor } from './executor.ts';
-import { outcomeOf } from './main-loop-executor.ts';
+import { outcomeOf } from './outcome.ts';
 import type {
   FromThread,
   ThreadResult,
